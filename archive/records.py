@@ -1,0 +1,40 @@
+"""Plain records passed between the pipeline stages; no Scrapy, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True)
+class ArticleRecord:
+    """What extraction keeps of one article page."""
+
+    url: str
+    """The URL the page was fetched from (after redirects)."""
+    title: str
+    text: str
+    """Cleaned body: paragraphs separated by one blank line, no boilerplate."""
+    author: str | None = None
+    published_at: datetime | None = None
+    """Timezone-aware. Midnight Asia/Jakarta when only the day is known (see `published_time_known`)."""
+    published_time_known: bool = False
+    language: str | None = None
+    declared_canonical_url: str | None = None
+    """rel=canonical or og:url as the page declares it; identity decides whether to trust it."""
+    description: str | None = None
+    page_type: str | None = None
+    """The structured signal that made this an article: 'jsonld:NewsArticle', 'og:article', ..."""
+
+
+@dataclass(slots=True)
+class Extraction:
+    """Outcome of looking at one fetched page: an article, or the reason it is not one."""
+
+    article: ArticleRecord | None
+    reject_reason: str | None = None
+    details: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def rejected(cls, reason: str, **details: str) -> Extraction:
+        return cls(article=None, reject_reason=reason, details=details)

@@ -1,0 +1,34 @@
+"""The item that flows through the pipelines: a fetched page with its context, filled in stage by
+stage (extract → identify/dedup → tag → store)."""
+
+from __future__ import annotations
+
+import scrapy
+
+
+class PageItem(scrapy.Item):
+    # Set by the spider: the raw page and where it came from.
+    site = scrapy.Field()  # site name (registry entry = spider name)
+    url = scrapy.Field()  # fetched URL, after redirects
+    status = scrapy.Field()  # HTTP status
+    body = scrapy.Field()  # raw bytes as received
+    http_encoding = scrapy.Field()  # charset from Content-Type, or None
+    etag = scrapy.Field()
+    last_modified = scrapy.Field()
+    fetched_at = scrapy.Field()  # aware datetime (UTC)
+    discovered_via = scrapy.Field()  # 'sitemap', 'news-sitemap', 'feed', 'listing', 'link'
+    hinted_published_at = scrapy.Field()  # from news:publication_date / feed pubDate, if any
+
+    # Set by ExtractPipeline.
+    article = scrapy.Field()  # archive.records.ArticleRecord
+    title = scrapy.Field()
+    author = scrapy.Field()
+    published_at = scrapy.Field()  # ISO 8601 string for exports
+    language = scrapy.Field()
+    text = scrapy.Field()
+
+    # Set by identity/dedup, tagging and storage.
+    canonical_url = scrapy.Field()
+    tags = scrapy.Field()  # list of tag names
+    article_id = scrapy.Field()
+    outcome = scrapy.Field()  # 'new', 'updated', 'unchanged', 'alias', 'syndicated'

@@ -1,0 +1,79 @@
+"""warta's one configuration source: Scrapy settings.
+
+Every knob has its default here and can be overridden per run (`scrapy crawl SITE -s KEY=VALUE`) or
+per spider. Only two environment variables are read, both here:
+
+- WARTA_DATABASE_URL — the archive database (default: SQLite file archive.db in the working directory)
+- WARTA_SITES_FILE   — the site registry TOML (default: spiders/sites.toml shipped with warta)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BOT_NAME = "warta"
+PROJECT_URL = "https://github.com/warta-news/warta"
+
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+# Spiders are built from the site registry rather than one module per site.
+SPIDER_LOADER_CLASS = "spiders.loader.RegistrySpiderLoader"
+
+# --- warta -------------------------------------------------------------------------------------
+WARTA_DATABASE_URL = os.environ.get("WARTA_DATABASE_URL", "sqlite:///archive.db")
+WARTA_SITES_FILE = os.environ.get(
+    "WARTA_SITES_FILE", str(Path(__file__).resolve().parent.parent / "spiders" / "sites.toml")
+)
+# Pages whose cleaned text is shorter than this are not articles (unless a structured signal says so
+# and the text is at least WARTA_MIN_TEXT_CHARS_STRUCTURED long).
+WARTA_MIN_TEXT_CHARS = 600
+WARTA_MIN_TEXT_CHARS_STRUCTURED = 250
+# How deep listing pages are paginated when a site entry does not say.
+WARTA_LISTING_DEPTH = 3
+# How many links deep the spider follows in-site links from the home and listing pages.
+WARTA_LINK_DEPTH = 2
+
+# --- politeness (real sites) --------------------------------------------------------------------
+USER_AGENT = f"warta/0.1 (+{PROJECT_URL}; news archive for Bangga Kencana and stunting research)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+
+# --- pipeline: spider → item → extract → identify/dedup → tag → store -----------------------------
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 100,
+    "crawler.pipelines.StorePipeline": 900,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlRunRecorder": 500,
+}
+# Exported fields for `scrapy crawl SITE -O file.jsonl` (the raw page bytes stay out).
+FEED_EXPORT_FIELDS = [
+    "site",
+    "url",
+    "canonical_url",
+    "title",
+    "author",
+    "published_at",
+    "language",
+    "text",
+    "tags",
+    "article_id",
+    "outcome",
+]
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Rejected pages are normal; say so quietly rather than as warnings.
+DROPITEM_LOG_LEVEL = "INFO"
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
