@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///archive.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "warta_writer"
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -30,12 +31,22 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
+def _sqlite_on_begin(conn: Any) -> None:
+    # pysqlite starts transactions lazily, at the first write, so a read-then-write transaction
+    # can interleave with another process's. Writers take the write lock up front instead.
+    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by _sqlite_on_begin, not by the driver.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -44,8 +55,18 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, writer: bool = False) -> sessionmaker[Session]:
+    """Sessions on `engine`. A writer's transactions read and write under one lock, so
+    check-then-insert logic (identity, dedup, clusters) is safe across processes."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if writer else engine
+    return sessionmaker(bind, expire_on_commit=False)
+
+
+def serialise(session: Session, key: str) -> None:
+    """Hold a transaction-scoped lock named `key` until commit. SQLite writers already hold the
+    database write lock (BEGIN IMMEDIATE); PostgreSQL takes an advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 @contextmanager

@@ -27,8 +27,18 @@ class PageItem(scrapy.Item):
     language = scrapy.Field()
     text = scrapy.Field()
 
-    # Set by identity/dedup, tagging and storage.
+    # Set by IdentifyPipeline.
     canonical_url = scrapy.Field()
-    tags = scrapy.Field()  # list of tag names
+    alias_urls = scrapy.Field()  # other normalised URLs this page answered to
+    text_hash = scrapy.Field()
+    signature = scrapy.Field()  # near-duplicate MinHash signature
+
+    # Set by TagPipeline.
+    tags = scrapy.Field()  # list of tag names, for exports
+    tag_matches = scrapy.Field()  # archive.tagging.TagMatch list
+    taxonomy_version = scrapy.Field()
+
+    # Set by StorePipeline.
     article_id = scrapy.Field()
+    cluster_id = scrapy.Field()
     outcome = scrapy.Field()  # 'new', 'updated', 'unchanged', 'alias', 'syndicated'

@@ -25,6 +25,10 @@ WARTA_DATABASE_URL = os.environ.get("WARTA_DATABASE_URL", "sqlite:///archive.db"
 WARTA_SITES_FILE = os.environ.get(
     "WARTA_SITES_FILE", str(Path(__file__).resolve().parent.parent / "spiders" / "sites.toml")
 )
+# The keyword taxonomy used for tagging (see archive/taxonomy.toml for the format).
+WARTA_TAXONOMY_FILE = os.environ.get(
+    "WARTA_TAXONOMY_FILE", str(Path(__file__).resolve().parent.parent / "archive" / "taxonomy.toml")
+)
 # Pages whose cleaned text is shorter than this are not articles (unless a structured signal says so
 # and the text is at least WARTA_MIN_TEXT_CHARS_STRUCTURED long).
 WARTA_MIN_TEXT_CHARS = 600
@@ -33,6 +37,11 @@ WARTA_MIN_TEXT_CHARS_STRUCTURED = 250
 WARTA_LISTING_DEPTH = 3
 # How many links deep the spider follows in-site links from the home and listing pages.
 WARTA_LINK_DEPTH = 2
+
+# Bring the archive schema up to date when a crawl opens it (a fresh directory just works).
+WARTA_AUTO_UPGRADE = True
+# A crawl holds the archive's lock on its site; a crashed crawl's lock expires after this.
+WARTA_LOCK_TTL_SECONDS = 15 * 60
 
 # --- politeness (real sites) --------------------------------------------------------------------
 USER_AGENT = f"warta/0.1 (+{PROJECT_URL}; news archive for Bangga Kencana and stunting research)"
@@ -52,6 +61,8 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 # --- pipeline: spider → item → extract → identify/dedup → tag → store -----------------------------
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
+    "crawler.pipelines.IdentifyPipeline": 200,
+    "crawler.pipelines.TagPipeline": 300,
     "crawler.pipelines.StorePipeline": 900,
 }
 EXTENSIONS = {
@@ -69,6 +80,7 @@ FEED_EXPORT_FIELDS = [
     "text",
     "tags",
     "article_id",
+    "cluster_id",
     "outcome",
 ]
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,286 @@
+"""Writing pages into the archive: identity resolution, revisions, syndication, tags and clusters.
+
+Every decision and write for one page happens in one writer transaction, so several crawler
+processes can store into one archive without creating the same article twice.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive.db import serialise, transaction
+from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl, Site
+from archive.records import ArticleRecord
+
+
+class TagResult(Protocol):
+    tag: str
+    match_count: int
+    matched_terms: Sequence[str]
+    in_title: bool
+    in_body: bool
+    score: float
+
+
+class ClusterIndex(Protocol):
+    def assign_cluster(self, session: Session, article_id: int, sig: Any) -> int | None: ...
+
+
+@dataclass(slots=True)
+class SiteInfo:
+    name: str
+    home_url: str
+    province: str
+    regency: str | None = None
+    language: str = "id"
+
+
+@dataclass(slots=True)
+class Page:
+    """One extracted, identified page, ready to store."""
+
+    site: str
+    fetched_url: str
+    canonical_url: str
+    record: ArticleRecord
+    text_hash: str
+    raw_html: bytes
+    fetched_at: datetime
+    http_encoding: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    alias_urls: Sequence[str] = ()
+    """Other normalised URLs this fetch answered to (the fetched URL, redirects)."""
+    tags: Sequence[TagResult] | None = None
+    taxonomy_version: str | None = None
+    signature: Any = None
+    """Near-duplicate signature, when the dedup stage computed one."""
+
+
+@dataclass(slots=True)
+class StoreResult:
+    outcome: str
+    """'new', 'updated', 'unchanged', 'alias' (known article, new URL on the same site) or
+    'syndicated' (same text already archived from another site)."""
+    article_id: int
+    cluster_id: int | None = None
+    new_urls: list[str] = field(default_factory=list)
+
+
+class ArchiveStore:
+    """The archive as the pipelines see it."""
+
+    def __init__(
+        self,
+        writer_sessions: sessionmaker[Session],
+        *,
+        cluster_index: ClusterIndex | None = None,
+    ) -> None:
+        self._sessions = writer_sessions
+        self._cluster_index = cluster_index
+        self._site_ids: dict[str, int] = {}
+
+    def ensure_site(self, info: SiteInfo) -> int:
+        """The site's id, creating or refreshing its row from the registry entry."""
+        with transaction(self._sessions) as session:
+            site = session.scalar(select(Site).where(Site.name == info.name))
+            if site is None:
+                site = Site(name=info.name, home_url=info.home_url, province=info.province,
+                            regency=info.regency, language=info.language)
+                session.add(site)
+            else:
+                site.home_url, site.province = info.home_url, info.province
+                site.regency, site.language = info.regency, info.language
+            session.flush()
+            self._site_ids[info.name] = site.id
+            return site.id
+
+    def site_id(self, name: str) -> int:
+        if name not in self._site_ids:
+            with self._sessions() as session:
+                site_id = session.scalar(select(Site.id).where(Site.name == name))
+            if site_id is None:
+                raise LookupError(f"site {name!r} is not in the archive; call ensure_site first")
+            self._site_ids[name] = site_id
+        return self._site_ids[name]
+
+    def save(self, page: Page) -> StoreResult:
+        try:
+            return self._save_once(page)
+        except IntegrityError:
+            # Another process stored the same URL between our read and our write: our second
+            # look finds its row and treats this page as a re-fetch of it.
+            return self._save_once(page)
+
+    def _save_once(self, page: Page) -> StoreResult:
+        site_id = self.site_id(page.site)
+        with transaction(self._sessions) as session:
+            serialise(session, f"text:{page.text_hash}")
+            urls = _unique([page.canonical_url, *page.alias_urls])
+            known = session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(urls))).all()
+            if known:
+                article = session.get_one(Article, known[0].article_id)
+                return self._refetch(session, article, page, site_id, urls, known)
+            twin = session.scalar(
+                select(Article).where(Article.text_hash == page.text_hash).order_by(Article.id)
+            )
+            if twin is not None:
+                kind = "alias" if twin.site_id == site_id else "syndication"
+                new = _record_urls(session, twin.id, site_id, urls, page, kind=kind)
+                outcome = "alias" if kind == "alias" else "syndicated"
+                return StoreResult(outcome, twin.id, twin.cluster_id, new)
+            return self._insert(session, page, site_id, urls)
+
+    def _insert(self, session: Session, page: Page, site_id: int, urls: list[str]) -> StoreResult:
+        record = page.record
+        article = Article(
+            site_id=site_id,
+            canonical_url=page.canonical_url,
+            first_fetched_at=page.fetched_at,
+            last_fetched_at=page.fetched_at,
+            last_changed_at=page.fetched_at,
+            **_article_fields(record, page.text_hash),
+        )
+        session.add(article)
+        session.flush()
+        new = _record_urls(session, article.id, site_id, urls[:1], page, kind="canonical")
+        new += _record_urls(session, article.id, site_id, urls[1:], page, kind="alias")
+        session.add(_revision(article.id, page))
+        self._apply_tags(session, article.id, page)
+        if self._cluster_index is not None and page.signature is not None:
+            article.cluster_id = self._cluster_index.assign_cluster(
+                session, article.id, page.signature
+            )
+        return StoreResult("new", article.id, article.cluster_id, new)
+
+    def _refetch(
+        self,
+        session: Session,
+        article: Article,
+        page: Page,
+        site_id: int,
+        urls: list[str],
+        known: Sequence[ArticleUrl],
+    ) -> StoreResult:
+        for url_row in known:
+            url_row.last_seen_at = page.fetched_at
+            if url_row.url in (page.canonical_url, *page.alias_urls):
+                url_row.etag = page.etag or url_row.etag
+                url_row.last_modified = page.last_modified or url_row.last_modified
+        known_urls = {row.url for row in known}
+        kind = "alias" if article.site_id == site_id else "syndication"
+        new = _record_urls(
+            session, article.id, site_id, [u for u in urls if u not in known_urls], page, kind=kind
+        )
+        article.last_fetched_at = max(article.last_fetched_at, page.fetched_at)
+        if article.text_hash == page.text_hash or article.site_id != site_id:
+            if page.tags is not None and _tags_stale(session, article.id, page):
+                self._apply_tags(session, article.id, page)
+            return StoreResult("unchanged", article.id, article.cluster_id, new)
+        for name, value in _article_fields(page.record, page.text_hash).items():
+            setattr(article, name, value)
+        article.last_changed_at = page.fetched_at
+        session.add(_revision(article.id, page))
+        self._apply_tags(session, article.id, page)
+        return StoreResult("updated", article.id, article.cluster_id, new)
+
+    @staticmethod
+    def _apply_tags(session: Session, article_id: int, page: Page) -> None:
+        if page.tags is None:
+            return
+        session.execute(delete(ArticleTag).where(ArticleTag.article_id == article_id))
+        session.add_all(tag_rows(article_id, page.tags, page.taxonomy_version or ""))
+
+
+def tag_rows(article_id: int, tags: Iterable[TagResult], version: str) -> list[ArticleTag]:
+    return [
+        ArticleTag(
+            article_id=article_id,
+            tag=t.tag,
+            match_count=t.match_count,
+            matched_terms=list(t.matched_terms),
+            in_title=t.in_title,
+            in_body=t.in_body,
+            score=t.score,
+            taxonomy_version=version,
+        )
+        for t in tags
+    ]
+
+
+def _tags_stale(session: Session, article_id: int, page: Page) -> bool:
+    versions = set(
+        session.scalars(
+            select(ArticleTag.taxonomy_version).where(ArticleTag.article_id == article_id)
+        )
+    )
+    return bool(page.tags) and versions != {page.taxonomy_version}
+
+
+def _article_fields(record: ArticleRecord, text_hash: str) -> dict[str, Any]:
+    return {
+        "title": record.title,
+        "author": record.author,
+        "published_at": record.published_at,
+        "published_time_known": record.published_time_known,
+        "language": record.language,
+        "text": record.text,
+        "text_hash": text_hash,
+        "word_count": len(record.text.split()),
+    }
+
+
+def _revision(article_id: int, page: Page) -> ArticleRevision:
+    return ArticleRevision(
+        article_id=article_id,
+        fetched_at=page.fetched_at,
+        fetched_url=page.fetched_url,
+        title=page.record.title,
+        text=page.record.text,
+        text_hash=page.text_hash,
+        raw_html_gz=compress_html(page.raw_html),
+        http_encoding=page.http_encoding,
+    )
+
+
+def _record_urls(
+    session: Session, article_id: int, site_id: int, urls: Iterable[str], page: Page, *, kind: str
+) -> list[str]:
+    added = []
+    for url in urls:
+        session.add(
+            ArticleUrl(
+                article_id=article_id,
+                site_id=site_id,
+                url=url,
+                kind=kind,
+                etag=page.etag,
+                last_modified=page.last_modified,
+                first_seen_at=page.fetched_at,
+                last_seen_at=page.fetched_at,
+            )
+        )
+        added.append(url)
+    session.flush()
+    return added
+
+
+def _unique(urls: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(u for u in urls if u))
+
+
+def compress_html(raw: bytes) -> bytes:
+    # mtime=0 keeps the bytes reproducible: the same page compresses to the same blob.
+    return gzip.compress(raw, compresslevel=6, mtime=0)
+
+
+def decompress_html(blob: bytes) -> bytes:
+    return gzip.decompress(blob)

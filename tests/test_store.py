@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import multiprocessing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from archive.db import make_engine, session_factory
+from archive.fingerprint import text_hash
+from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl
+from archive.records import ArticleRecord
+from archive.store import ArchiveStore, Page, SiteInfo, decompress_html
+
+T0 = datetime(2024, 5, 28, 3, 0, tzinfo=UTC)
+BODY = "Pemerintah Kabupaten Banyuasin menggelar rembuk stunting tahun 2024. " * 20
+
+
+@dataclass
+class FakeTag:
+    tag: str
+    match_count: int = 2
+    matched_terms: list[str] = field(default_factory=lambda: ["stunting"])
+    in_title: bool = True
+    in_body: bool = True
+    score: float = 1.0
+
+
+def page(url: str, text: str = BODY, *, site: str = "banyuasin", when: datetime = T0,
+         title: str = "Rembuk Stunting", canonical: str | None = None, **extra) -> Page:
+    record = ArticleRecord(url=url, title=title, text=text, published_at=T0)
+    return Page(
+        site=site, fetched_url=url, canonical_url=canonical or url, record=record,
+        text_hash=text_hash(text), raw_html=f"<html>{text}</html>".encode(), fetched_at=when,
+        alias_urls=[url], **extra,
+    )
+
+
+def make_store(writer) -> ArchiveStore:  # type: ignore[no-untyped-def]
+    store = ArchiveStore(writer)
+    store.ensure_site(SiteInfo("banyuasin", "http://a.test/", "Sumatera Selatan", "Banyuasin"))
+    store.ensure_site(SiteInfo("lampung", "http://b.test/", "Lampung"))
+    return store
+
+
+def count(writer, model) -> int:  # type: ignore[no-untyped-def]
+    with writer() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_second_crawl_of_same_page_changes_nothing(writer) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(writer)
+    first = store.save(page("http://a.test/2024/05/rembuk/"))
+    again = store.save(page("http://a.test/2024/05/rembuk/", when=T0 + timedelta(days=1)))
+    assert (first.outcome, again.outcome) == ("new", "unchanged")
+    assert first.article_id == again.article_id
+    assert count(writer, Article) == 1
+    assert count(writer, ArticleRevision) == 1
+    with writer() as s:
+        article = s.get_one(Article, first.article_id)
+        assert article.last_fetched_at == T0 + timedelta(days=1)
+        assert article.first_fetched_at == T0
+
+
+def test_changed_body_is_a_new_revision_and_the_article_shows_it(writer) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(writer)
+    url = "http://a.test/2024/05/rembuk/"
+    store.save(page(url))
+    changed = BODY + " Ralat: angka stunting turun menjadi 19 persen."
+    result = store.save(page(url, changed, when=T0 + timedelta(hours=5), title="Rembuk (ralat)"))
+    assert result.outcome == "updated"
+    with writer() as s:
+        article = s.get_one(Article, result.article_id)
+        assert article.text == changed and article.title == "Rembuk (ralat)"
+        assert [r.text for r in article.revisions] == [BODY, changed]
+        assert article.last_changed_at == T0 + timedelta(hours=5)
+
+
+def test_same_text_under_another_url_of_the_site_is_an_alias(writer) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(writer)
+    first = store.save(page("http://a.test/rembuk/"))
+    alias = store.save(page("http://a.test/?p=123"))
+    assert alias.outcome == "alias" and alias.article_id == first.article_id
+    with writer() as s:
+        kinds = dict(s.execute(select(ArticleUrl.url, ArticleUrl.kind)).all())
+    assert kinds == {"http://a.test/rembuk/": "canonical", "http://a.test/?p=123": "alias"}
+    assert count(writer, Article) == 1
+
+
+def test_same_text_on_another_site_is_recorded_as_syndication(writer) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(writer)
+    first = store.save(page("http://a.test/rembuk/"))
+    copy = store.save(page("http://b.test/berita/rembuk", site="lampung"))
+    assert copy.outcome == "syndicated" and copy.article_id == first.article_id
+    with writer() as s:
+        row = s.scalar(select(ArticleUrl).where(ArticleUrl.url == "http://b.test/berita/rembuk"))
+        assert row is not None and row.kind == "syndication"
+        assert row.site_id == store.site_id("lampung")
+
+
+def test_raw_html_is_kept_compressed(writer) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(writer)
+    p = page("http://a.test/rembuk/")
+    result = store.save(p)
+    with writer() as s:
+        revision = s.scalars(
+            select(ArticleRevision).where(ArticleRevision.article_id == result.article_id)
+        ).one()
+    assert decompress_html(revision.raw_html_gz) == p.raw_html
+    assert len(revision.raw_html_gz) < len(p.raw_html)
+
+
+def test_tags_are_stored_with_their_evidence_and_version(writer) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(writer)
+    result = store.save(page("http://a.test/rembuk/", tags=[FakeTag("stunting")],
+                             taxonomy_version="v1"))
+    with writer() as s:
+        tag = s.get_one(ArticleTag, (result.article_id, "stunting"))
+    assert (tag.match_count, tag.matched_terms, tag.taxonomy_version) == (2, ["stunting"], "v1")
+
+
+def _save_in_process(db_url: str, url: str, barrier) -> None:  # type: ignore[no-untyped-def]
+    store = ArchiveStore(session_factory(make_engine(db_url), writer=True))
+    barrier.wait()
+    for _ in range(5):
+        store.save(page(url))
+
+
+def test_concurrent_processes_store_one_article(db_url: str, writer) -> None:  # type: ignore[no-untyped-def]
+    make_store(writer)
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(3)
+    procs = [
+        ctx.Process(target=_save_in_process, args=(db_url, "http://a.test/same/", barrier))
+        for _ in range(3)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert count(writer, Article) == 1
+    assert count(writer, ArticleUrl) == 1
