@@ -6,7 +6,7 @@ Times are stored timezone-aware in UTC (`UTCDateTime`), whatever the database.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -66,7 +66,7 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
 class Site(Base):
@@ -124,12 +124,14 @@ class Article(Base):
 
 
 class ArticleUrl(Base):
-    """Every URL seen for an article: its canonical URL, aliases, and syndicated copies elsewhere."""
+    """Every URL seen for an article: canonical URL, aliases, syndicated copies elsewhere."""
 
     __tablename__ = "article_urls"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     url: Mapped[str] = mapped_column(String(2000), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -148,7 +150,9 @@ class ArticleRevision(Base):
     __tablename__ = "article_revisions"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     fetched_url: Mapped[str] = mapped_column(String(2000))
     title: Mapped[str] = mapped_column(Text)

@@ -17,7 +17,7 @@ class ArticleRecord:
     """Cleaned body: paragraphs separated by one blank line, no boilerplate."""
     author: str | None = None
     published_at: datetime | None = None
-    """Timezone-aware. Midnight Asia/Jakarta when only the day is known (see `published_time_known`)."""
+    """Timezone-aware; midnight Asia/Jakarta when only the day is known (`published_time_known`)."""
     published_time_known: bool = False
     language: str | None = None
     declared_canonical_url: str | None = None

@@ -1,10 +1,11 @@
 """warta's one configuration source: Scrapy settings.
 
 Every knob has its default here and can be overridden per run (`scrapy crawl SITE -s KEY=VALUE`) or
-per spider. Only two environment variables are read, both here:
+per spider. Environment variables are read here and nowhere else:
 
-- WARTA_DATABASE_URL — the archive database (default: SQLite file archive.db in the working directory)
-- WARTA_SITES_FILE   — the site registry TOML (default: spiders/sites.toml shipped with warta)
+- WARTA_DATABASE_URL  — the archive database (default: SQLite file archive.db in the working dir)
+- WARTA_SITES_FILE    — the site registry TOML (default: spiders/sites.toml shipped with warta)
+- WARTA_TAXONOMY_FILE — the tagging taxonomy TOML (default: archive/taxonomy.toml)
 """
 
 from __future__ import annotations

@@ -211,5 +211,90 @@ def stats(site_names: tuple[str, ...]) -> None:
     _print_summaries(list(site_names) or None)
 
 
+# --- finding and exporting ---------------------------------------------------------------------
+def filter_options(func: F) -> F:
+    """--tag/--site/--region/--since/--until, shared by search and export."""
+    options = [
+        click.option("--tag", "tags", multiple=True, help="Only articles with this tag."),
+        click.option("--site", "site_names", multiple=True, help="Only this site (repeatable)."),
+        click.option("--region", help="Province or regency/city, e.g. 'Sumatera Selatan'."),
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+                     help="Published on or after this day (WIB), YYYY-MM-DD."),
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
+                     help="Published on or before this day (WIB), YYYY-MM-DD."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _article_filter(
+    tags: tuple[str, ...], site_names: tuple[str, ...], region: str | None,
+    since: Any, until: Any,
+) -> Any:
+    from archive.filters import ArticleFilter
+
+    return ArticleFilter(
+        tags=tags, sites=site_names, region=region,
+        since=since.date() if since else None, until=until.date() if until else None,
+    )
+
+
+@main.command()
+@click.argument("query")
+@filter_options
+@click.option("--limit", default=20, show_default=True, help="Hits to show.")
+@friendly_errors
+def search(query: str, tags: tuple[str, ...], site_names: tuple[str, ...], region: str | None,
+           since: Any, until: Any, limit: int) -> None:
+    """Full-text search, best hits first, with snippets.
+
+    Example: warta search "rembuk stunting" --tag stunting --region "Sumatera Selatan"
+    --since 2024-01-01
+    """
+    from archive.search import search as run_search
+
+    where = _article_filter(tags, site_names, region, since, until)
+    with _sessions()() as session:
+        hits = run_search(session, query, where, limit=limit)
+    if not hits:
+        click.echo("no matches")
+        return
+    for rank, hit in enumerate(hits, 1):
+        day = hit.published_at.date().isoformat() if hit.published_at else "????-??-??"
+        click.echo(f"{rank:>3}. {day}  {hit.site}  {hit.title}")
+        click.echo(f"     {hit.url}")
+        click.echo(f"     {' '.join(hit.snippet.split())}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+@filter_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+@friendly_errors
+def export(fmt: str, tags: tuple[str, ...], site_names: tuple[str, ...], region: str | None,
+           since: Any, until: Any, output: Path | None) -> None:
+    """Stream articles as JSON Lines or CSV.
+
+    Fields: url, site, province, regency, title, author, published, language, tags, cluster, text.
+
+    Example: warta export --format csv --tag bangga-kencana --since 2024-01-01 -o bk.csv
+    """
+    from archive.export import iter_records, write_records
+
+    where = _article_filter(tags, site_names, region, since, until)
+    with _sessions()() as session:
+        if output is None:
+            count = write_records(iter_records(session, where), sys.stdout, fmt)
+        else:
+            tmp = output.with_name(output.name + ".part")
+            with tmp.open("w", encoding="utf-8", newline="") as out:
+                count = write_records(iter_records(session, where), out, fmt)
+            tmp.replace(output)  # a failed export never leaves a truncated file behind
+    click.echo(f"exported {count} articles", err=True)
+
+
 if __name__ == "__main__":
     sys.exit(main())

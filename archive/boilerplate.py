@@ -1,0 +1,140 @@
+"""Remove the page furniture trafilatura leaves in article bodies on Indonesian (WordPress) sites.
+
+Every rule matches a whole line (after whitespace is collapsed), never a fragment of one: a sentence
+that merely mentions "baca juga" or "komentar" mid-sentence is body text and stays. The rules are
+data (`RULES`) so tests can check that each one is exercised and the README can list them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["RULES", "Rule", "clean_text", "matching_rule", "normalize_whitespace"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One kind of boilerplate line."""
+
+    name: str
+    pattern: re.Pattern[str]
+    takes_following_items: bool = False
+    """The line is a bare heading ("Baca Juga:") whose link list follows it on the next lines."""
+
+    def matches(self, line: str) -> bool:
+        return self.pattern.fullmatch(line) is not None
+
+
+def _rule(name: str, regex: str, *, takes_following_items: bool = False) -> Rule:
+    return Rule(name, re.compile(regex, re.IGNORECASE), takes_following_items)
+
+
+_READ_ALSO = r"(?:baca|lihat|simak)\s+(?:juga|pula)"
+_COUNT = r"\d[\d.,]*"
+
+RULES: tuple[Rule, ...] = (
+    # "Baca Juga:" on its own: the related headlines are on the lines after it.
+    _rule("read-also-heading", rf"{_READ_ALSO}\s*[:\-–—»>]*", takes_following_items=True),
+    # "Baca Juga: <headline>" / "BACA JUGA - <headline>" / "Lihat juga <headline>". Without a
+    # separator only a short line not ending like a sentence counts, so a paragraph that happens to
+    # start with "Lihat juga bagaimana ..." and ends with a full stop survives.
+    _rule("read-also-link", rf"{_READ_ALSO}\s*[:\-–—»>]+\s*\S.*"),
+    _rule("read-also-link-bare", rf"{_READ_ALSO}\s+\S.{{0,200}}(?<![.;,])"),
+    _rule("related-heading", r"(?:berita|artikel|postingan|tulisan)\s+(?:terkait|lainnya)\s*:?"
+          r"|related\s+(?:posts?|articles?|stories)\s*:?", takes_following_items=True),
+    _rule("comment-heading",
+          r"(?:tinggalkan\s+(?:balasan|komentar)|leave\s+a\s+(?:reply|comment))"
+          r"(?:\s+(?:batalkan\s+balasan|cancel\s+reply))?"),
+    _rule("comment-email-notice",
+          r"alamat\s+email\s+anda\s+tidak\s+akan\s+(?:dipublikasikan|ditampilkan)\b.*"
+          r"|your\s+email\s+address\s+will\s+not\s+be\s+published\b.*"),
+    _rule("comment-required-fields",
+          r"(?:ruas|kolom)\s+yang\s+wajib\s+(?:ditandai|diisi)\b.*"
+          r"|required\s+fields\s+are\s+marked\b.*"),
+    _rule("comment-form-label",
+          r"(?:\d+\s+)?(?:komentar|comments?|nama|name|e-?mail|situs\s*web|situs|website)"
+          r"\s*(?:\(\d+\))?\s*\*?\s*:?"),
+    _rule("comment-save-details",
+          r"simpan\s+nama\s*,?\s*(?:e-?mail|surel).*|save\s+my\s+name\s*,?\s*email.*"),
+    _rule("comment-submit",
+          r"(?:kirim|posting)\s+komentar|post\s+comment|batalkan\s+balasan|cancel\s+reply|Δ"),
+    _rule("back-to-top", r"(?:back\s+to\s+top|kembali\s+ke\s+atas)(?:\s+button)?"),
+    # "oleh -215 Dilihat", "215 Dilihat", "Dibaca 1.234 kali", "1.234 views"
+    _rule("view-counter",
+          rf"(?:oleh\s*-?\s*)?{_COUNT}\s*(?:kali\s+)?dilihat"
+          rf"|dibaca\s*:?\s*{_COUNT}\s*(?:kali)?|{_COUNT}\s*(?:x\s+|kali\s+)?dibaca"
+          rf"|{_COUNT}\s+views?|views?\s*:\s*{_COUNT}"),
+    _rule("no-more-posts", r"no\s+more\s+(?:posts\s+available|pages\s+to\s+load)\s*\.?"),
+    _rule("share-prompt",
+          r"(?:bagikan|berbagi|share)(?:\s+(?:ini|this|artikel\s+ini|this\s+article|berita\s+ini))?"
+          r"\s*:?"),
+    _rule("share-button",
+          r"share\s+(?:on|to|via)\s+\w+|bagikan\s+(?:ke|di|via)\s+\w+"
+          r"|(?:klik\s+untuk|click\s+to)\s+(?:berbagi|share|print|mencetak|email)\b.*"
+          r"|facebook|twitter|whatsapp|telegram|linkedin|pinterest|tweet|line|copy\s+link"
+          r"|salin\s+tautan|print|cetak"),
+    _rule("like-prompt", r"(?:like\s+this|suka\s+ini|menyukai\s+ini)\s*:?"
+          r"|(?:like|suka)\s+(?:loading|memuat)\s*(?:\.\.\.|…)?"),
+    _rule("loading", r"(?:loading|memuat)\s*(?:\.\.\.|…)"),
+    _rule("advertisement",
+          r"advertisement|iklan|sponsored|scroll\s+(?:to\s+continue|untuk\s+melanjutkan).*"),
+    _rule("stray-byline", r"(?:oleh|by)\s*:?"),
+)
+
+_LIST_ITEM = re.compile(r"[-•*–·]\s*\S.*")
+# A headline under a bare "Baca Juga:" is short and does not end like a sentence.
+_HEADLINE = re.compile(r".{5,180}(?<![.;,:])")
+_SPACE = re.compile(r"[^\S\n]+")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def matching_rule(line: str) -> Rule | None:
+    """The first rule that matches the whole (whitespace-collapsed) line, if any."""
+    line = _collapse(line)
+    for rule in RULES:
+        if rule.matches(line):
+            return rule
+    return None
+
+
+def clean_text(text: str) -> str:
+    """Drop boilerplate lines and return paragraphs separated by exactly one blank line."""
+    lines = [_collapse(line) for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        rule = matching_rule(lines[i])
+        if rule is None:
+            kept.append(lines[i])
+            i += 1
+            continue
+        i += 1
+        if rule.takes_following_items:
+            i = _skip_related_items(lines, i)
+    return "\n\n".join(kept)
+
+
+def normalize_whitespace(text: str) -> str:
+    """Collapse spaces inside lines and separate non-empty lines by one blank line."""
+    return "\n\n".join(line for line in (_collapse(raw) for raw in text.splitlines()) if line)
+
+
+def _skip_related_items(lines: list[str], i: int) -> int:
+    """Index after the links that follow a bare related-articles heading.
+
+    A bulleted list goes whole; without bullets only one headline-like line is taken, because
+    a heading left bare by the extractor is usually followed by exactly the one linked title.
+    """
+    if i < len(lines) and _LIST_ITEM.fullmatch(lines[i]):
+        while i < len(lines) and _LIST_ITEM.fullmatch(lines[i]):
+            i += 1
+        return i
+    if i < len(lines) and _HEADLINE.fullmatch(lines[i]):
+        return i + 1
+    return i
+
+
+def _collapse(line: str) -> str:
+    return _SPACE.sub(" ", _INVISIBLE.sub("", line)).strip()

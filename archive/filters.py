@@ -1,0 +1,51 @@
+"""The article filters shared by search and export: tag, site, region and a date range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, or_, select
+
+from archive.models import Article, ArticleTag, Site
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+@dataclass(slots=True, frozen=True)
+class ArticleFilter:
+    tags: tuple[str, ...] = ()
+    """Articles carrying any of these tags."""
+    sites: tuple[str, ...] = ()
+    region: str | None = None
+    """Matches the province or the regency/city, case-insensitively."""
+    since: date | None = None
+    """Published on or after this day (WIB)."""
+    until: date | None = None
+    """Published on or before this day (WIB)."""
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        """`query` (which selects from articles joined to sites) narrowed by this filter."""
+        if self.tags:
+            tagged = select(ArticleTag.article_id).where(ArticleTag.tag.in_(self.tags))
+            query = query.where(Article.id.in_(tagged))
+        if self.sites:
+            query = query.where(Site.name.in_(self.sites))
+        if self.region:
+            region = self.region.casefold()
+            query = query.where(
+                or_(func.lower(Site.province) == region, func.lower(Site.regency) == region)
+            )
+        if self.since:
+            query = query.where(Article.published_at >= start_of_day_wib(self.since))
+        if self.until:
+            query = query.where(
+                Article.published_at < start_of_day_wib(self.until + timedelta(days=1))
+            )
+        return query
+
+
+def start_of_day_wib(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=WIB)

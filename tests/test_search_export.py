@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from archive.export import iter_records, write_records
+from archive.filters import ArticleFilter
+from archive.search import fts5_query, search
+from archive.store import ArchiveStore, SiteInfo
+from tests.test_store import FakeTag, page
+
+STUNTING = "Pemkab Banyuasin menggelar rembuk stunting untuk menurunkan angka stunting. " * 8
+KB = "Pelayanan KB gratis di Bandar Lampung diikuti ratusan akseptor baru bulan ini. " * 8
+ROAD = "Jalan lintas timur di Ogan Ilir diperbaiki menjelang arus mudik tahun ini. " * 8
+
+
+@pytest.fixture
+def store(writer):  # type: ignore[no-untyped-def]
+    store = ArchiveStore(writer)
+    store.ensure_site(SiteInfo("banyuasin", "http://a.test/", "Sumatera Selatan", "Banyuasin"))
+    store.ensure_site(SiteInfo("lampung", "http://b.test/", "Lampung", "Kota Bandar Lampung"))
+    store.save(page("http://a.test/rembuk/", STUNTING, title="Rembuk Stunting Banyuasin",
+                    tags=[FakeTag("stunting")], taxonomy_version="v1"))
+    store.save(page("http://b.test/kb/", KB, site="lampung", title="Layanan KB Gratis",
+                    when=datetime(2024, 6, 1, tzinfo=UTC), tags=[FakeTag("kb")],
+                    taxonomy_version="v1"))
+    store.save(page("http://a.test/jalan/", ROAD, title="Perbaikan Jalan", tags=[],
+                    taxonomy_version="v1"))
+    return store
+
+
+def test_fts5_query_quotes_terms_so_operators_are_words() -> None:
+    assert fts5_query("rembuk stunting") == '"rembuk" "stunting"'
+    assert fts5_query('"rembuk stunting" AND') == '"rembuk stunting" "AND"'
+    assert fts5_query("  ?! ") == ""
+
+
+def test_search_finds_ranked_hits_with_snippets(store, writer) -> None:  # type: ignore[no-untyped-def]
+    with writer() as session:
+        hits = search(session, "rembuk stunting")
+    assert [h.title for h in hits] == ["Rembuk Stunting Banyuasin"]
+    assert "[rembuk]" in hits[0].snippet.lower()
+
+
+def test_search_filters_by_tag_site_and_region(store, writer) -> None:  # type: ignore[no-untyped-def]
+    with writer() as session:
+        assert search(session, "tahun", ArticleFilter(tags=("stunting",))) == []
+        assert [h.title for h in search(session, "jalan", ArticleFilter(sites=("banyuasin",)))] == [
+            "Perbaikan Jalan"
+        ]
+        assert search(session, "jalan", ArticleFilter(region="lampung")) == []
+        hits = search(session, "akseptor", ArticleFilter(region="Kota Bandar Lampung"))
+        assert [h.site for h in hits] == ["lampung"]
+
+
+def test_search_index_follows_updates(store, writer) -> None:  # type: ignore[no-untyped-def]
+    store.save(page("http://a.test/jalan/", ROAD + " Jembatan Musi juga diperbaiki.",
+                    title="Perbaikan Jalan dan Jembatan"))
+    with writer() as session:
+        assert [h.title for h in search(session, "jembatan musi")] == [
+            "Perbaikan Jalan dan Jembatan"
+        ]
+
+
+def test_export_jsonl_streams_documented_fields(store, writer) -> None:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    with writer() as session:
+        n = write_records(iter_records(session, batch_size=1), out, "jsonl")
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert n == 3 and len(records) == 3
+    first = records[0]
+    assert first["url"] == "http://a.test/rembuk/" and first["tags"] == ["stunting"]
+    assert first["site"] == "banyuasin" and first["province"] == "Sumatera Selatan"
+    assert first["published"].startswith("2024-05-28")
+
+
+def test_export_csv_with_filters(store, writer) -> None:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    where = ArticleFilter(tags=("kb", "stunting"), since=date(2024, 5, 28), until=date(2024, 5, 28))
+    with writer() as session:
+        write_records(iter_records(session, where), out, "csv")
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["site"], r["tags"]) for r in rows] == [("banyuasin", "stunting"), ("lampung", "kb")]
+
+
+def test_unknown_export_format_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown export format 'xml'"):
+        write_records(iter([]), io.StringIO(), "xml")
+
+
+def test_analyst_views_flatten_tags_and_count_per_day(store, writer) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    with writer() as session:
+        articles = session.execute(
+            text("SELECT site, title, tags, published_day_wib FROM v_articles ORDER BY article_id")
+        ).all()
+        daily = session.execute(
+            text("SELECT day, tag, site, province, articles FROM v_daily_counts ORDER BY site, tag")
+        ).all()
+    assert articles[0] == ("banyuasin", "Rembuk Stunting Banyuasin", "stunting", "2024-05-28")
+    assert articles[2][2] is None  # untagged
+    assert daily == [
+        ("2024-05-28", None, "banyuasin", "Sumatera Selatan", 1),
+        ("2024-05-28", "stunting", "banyuasin", "Sumatera Selatan", 1),
+        ("2024-05-28", "kb", "lampung", "Lampung", 1),
+    ]
