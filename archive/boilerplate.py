@@ -60,20 +60,25 @@ RULES: tuple[Rule, ...] = (
     _rule("comment-submit",
           r"(?:kirim|posting)\s+komentar|post\s+comment|batalkan\s+balasan|cancel\s+reply|Δ"),
     _rule("back-to-top", r"(?:back\s+to\s+top|kembali\s+ke\s+atas)(?:\s+button)?"),
-    # "oleh -215 Dilihat", "215 Dilihat", "Dibaca 1.234 kali", "1.234 views"
+    # "oleh -215 Dilihat", "215 Dilihat", "Dibaca 1.234 kali", "1.234 views", also at the end of a
+    # short post-info line ("Diposting oleh Admin – Dibaca 1.234 kali").
     _rule("view-counter",
-          rf"(?:oleh\s*-?\s*)?{_COUNT}\s*(?:kali\s+)?dilihat"
+          rf"(?:.{{0,80}}\s[-–|•·]\s*)?"
+          rf"(?:(?:oleh\s*-?\s*)?{_COUNT}\s*(?:kali\s+)?dilihat"
           rf"|dibaca\s*:?\s*{_COUNT}\s*(?:kali)?|{_COUNT}\s*(?:x\s+|kali\s+)?dibaca"
-          rf"|{_COUNT}\s+views?|views?\s*:\s*{_COUNT}"),
+          rf"|{_COUNT}\s+views?|views?\s*:\s*{_COUNT})"),
+    _rule("posted-by",
+          r"(?:diposting|dipos|ditulis|dipublikasikan|posted|written)\s+(?:oleh|by)\s*:?\s*[^.!?]{1,60}"),
     _rule("no-more-posts", r"no\s+more\s+(?:posts\s+available|pages\s+to\s+load)\s*\.?"),
     _rule("share-prompt",
           r"(?:bagikan|berbagi|share)(?:\s+(?:ini|this|artikel\s+ini|this\s+article|berita\s+ini))?"
           r"\s*:?"),
+    # A line of nothing but share buttons: "Share on Facebook Share on Twitter", "Facebook X".
     _rule("share-button",
-          r"share\s+(?:on|to|via)\s+\w+|bagikan\s+(?:ke|di|via)\s+\w+"
-          r"|(?:klik\s+untuk|click\s+to)\s+(?:berbagi|share|print|mencetak|email)\b.*"
-          r"|facebook|twitter|whatsapp|telegram|linkedin|pinterest|tweet|line|copy\s+link"
-          r"|salin\s+tautan|print|cetak"),
+          r"(?:(?:share\s+(?:on|to|via)\s+\w+|bagikan\s+(?:ke|di|via)\s+\w+|facebook|twitter|x"
+          r"|whatsapp|telegram|linkedin|pinterest|tweet|line|e-?mail|copy\s+link|salin\s+tautan"
+          r"|print|cetak)(?:\s*[,|•·]\s*|\s+|$))+"
+          r"|(?:klik\s+untuk|click\s+to)\s+(?:berbagi|share|print|mencetak|email)\b.*"),
     _rule("like-prompt", r"(?:like\s+this|suka\s+ini|menyukai\s+ini)\s*:?"
           r"|(?:like|suka)\s+(?:loading|memuat)\s*(?:\.\.\.|…)?"),
     _rule("loading", r"(?:loading|memuat)\s*(?:\.\.\.|…)"),

@@ -1,10 +1,11 @@
 """Per-site crawl locks in the archive database, so the daemon and a manual `scrapy crawl` (or two
 daemons, or two hosts sharing one PostgreSQL archive) never crawl one site at the same time.
 
-A lock is a `site_locks` row: the site, who holds it ("hostname:pid") and when it expires. The holder
-keeps it alive with `refresh_site_lock` (a heartbeat well inside the TTL); a holder that was killed
-stops refreshing, and once `expires_at` has passed anyone may take the lock over. Expiry is judged on
-the acquiring process's clock, so hosts sharing a database need roughly synchronised clocks (NTP).
+A lock is a `site_locks` row: the site, who holds it ("hostname:pid") and when it expires. The
+holder keeps it alive with `refresh_site_lock` (a heartbeat well inside the TTL); a holder that was
+killed stops refreshing, and once `expires_at` has passed anyone may take the lock over. Expiry is
+judged on the acquiring process's clock, so hosts sharing a database need roughly synchronised
+clocks (NTP).
 
 Every change is one conditional statement whose rowcount says whether it won: the database's own
 row locking (PostgreSQL) or its single writer (SQLite WAL) makes it atomic, with no

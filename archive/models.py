@@ -212,6 +212,24 @@ class CrawlRun(Base):
     bytes_received: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class FetchState(Base):
+    """What the last crawl learnt about a URL that is not an article: a sitemap, feed or listing
+    page ('discovery') or a page judged not to be an article ('rejected'). Lets the next crawl
+    revalidate it conditionally instead of downloading it again."""
+
+    __tablename__ = "fetch_state"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    """'discovery' or 'rejected'."""
+    reject_reason: Mapped[str | None] = mapped_column(String(50))
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SiteLock(Base):
     """Who is crawling a site right now; keeps the daemon and a manual crawl apart."""
 
@@ -221,3 +239,44 @@ class SiteLock(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+# --- near-duplicate index (archive/neardup.py) ---
+# The MinHash/LSH index lives in the archive itself, so it survives restarts and every crawler
+# process writing the archive shares it. archive/neardup.py is the only code that writes it.
+# (Imported here to keep this section self-contained; fold into the top import when convenient.)
+from sqlalchemy import SmallInteger  # noqa: E402
+
+
+class LshBucket(Base):
+    """One LSH band bucket of one article's MinHash signature: articles sharing a (band, bucket)
+    are near-duplicate candidates.
+
+    The primary key (band, bucket, article_id) is the lookup index, so on SQLite the table is
+    stored WITHOUT ROWID: the rows live in that B-tree and need no second copy. The article_id
+    index serves re-indexing an article and ON DELETE CASCADE."""
+
+    __tablename__ = "lsh_buckets"
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class ArticleMinhash(Base):
+    """An article's MinHash signature, kept to verify LSH candidates without re-reading texts."""
+
+    __tablename__ = "article_minhashes"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    """num_perm little-endian uint32 minima."""
+    scheme: Mapped[str] = mapped_column(String(40))
+    """Shingling/hashing parameters the signature was made with; rows of another scheme are
+    ignored by lookups until `NearDuplicateIndex.rebuild` recomputes them."""

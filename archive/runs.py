@@ -1,8 +1,8 @@
 """Crawl-run history: the queries behind `warta runs` and `warta status`, their plain-text tables,
 and the daemon's housekeeping of runs whose crawler died without closing them.
 
-Failure streak rule (`warta status`): walking a site's runs from the newest, 'failed' runs extend the
-streak, 'ok' and 'partial' end it (partial = the site answered, with some errors), and 'aborted'
+Failure streak rule (`warta status`): walking a site's runs from the newest, 'failed' runs extend
+the streak, 'ok' and 'partial' end it (partial = the site answered, with some errors), and 'aborted'
 and 'running' runs are skipped — they neither break nor extend it. An aborted run was stopped by us
 (daemon shutdown, Ctrl-C) and says nothing about the site's health: a site failing every night is
 still flagged when a deploy interrupted one night in between, and one interrupted good night does
@@ -109,7 +109,7 @@ def recent_runs(session: Session, *, site: str | None = None, limit: int = 20) -
     )
     if site is not None:
         stmt = stmt.where(Site.name == site)
-    return [_row(run, name) for run, name in session.execute(stmt).tuples()]
+    return [_row(run, name) for run, name in session.execute(stmt)]
 
 
 def site_statuses(
@@ -119,20 +119,17 @@ def site_statuses(
 
     `tz` decides which calendar night a failure belongs to (see the module docstring).
     """
-    sites = session.execute(select(Site.id, Site.name).order_by(Site.name)).tuples().all()
+    sites = session.execute(select(Site.id, Site.name).order_by(Site.name)).all()
 
-    newest = (
-        select(
-            CrawlRun.id,
-            func.row_number()
-            .over(
-                partition_by=CrawlRun.site_id,
-                order_by=(CrawlRun.started_at.desc(), CrawlRun.id.desc()),
-            )
-            .label("rn"),
+    newest = select(
+        CrawlRun.id,
+        func.row_number()
+        .over(
+            partition_by=CrawlRun.site_id,
+            order_by=(CrawlRun.started_at.desc(), CrawlRun.id.desc()),
         )
-        .subquery()
-    )
+        .label("rn"),
+    ).subquery()
     last_runs = {
         run.site_id: run
         for run in session.scalars(
@@ -159,7 +156,7 @@ def site_statuses(
             CrawlRun.status == FAILED,
             (last_success.c.at.is_(None)) | (CrawlRun.started_at > last_success.c.at),
         )
-    ).tuples()
+    )
     failures: dict[int, list[datetime]] = {}
     for site_id, started_at in streak_rows:
         failures.setdefault(site_id, []).append(started_at)
@@ -174,9 +171,7 @@ def site_statuses(
             SiteStatus(
                 site=name,
                 last_run=_row(last, name) if last is not None else None,
-                # max() over a UTCDateTime column comes back as the raw column value on some
-                # dialects (a string on SQLite), so it is read back through the model instead.
-                last_success_at=_parse_when(at),
+                last_success_at=_as_utc(at) if at is not None else None,
                 consecutive_failures=len(failed_at),
                 failed_nights=nights,
                 alert=nights >= alert_after,
@@ -187,14 +182,6 @@ def site_statuses(
 
 def _as_utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _parse_when(value: datetime | str | None) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return _as_utc(value)
 
 
 def close_unfinished_runs(
@@ -313,7 +300,7 @@ def format_runs_table(rows: Sequence[RunRow], *, tz: tzinfo = JAKARTA) -> str:
 
 
 def format_status_table(statuses: Sequence[SiteStatus], *, tz: tzinfo = JAKARTA) -> str:
-    """`warta status`: one line per site, and an ALERT line under the table for each flagged site."""
+    """`warta status`: one line per site, then an ALERT line for each flagged site."""
     if not statuses:
         return "No sites in the archive yet."
     header = [

@@ -10,6 +10,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import reactor
+from twisted.internet.task import LoopingCall
 
 from archive.db import make_engine, session_factory, transaction
 from archive.locks import acquire_site_lock, holder_id, refresh_site_lock, release_site_lock
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Finish reasons meaning the run was stopped from outside rather than done.
-ABORT_REASONS = {"shutdown", "site-locked", "cancelled"}
+ABORT_REASONS = {"shutdown", "site-locked", "lock-lost", "cancelled"}
 # Stats whose keys (after the prefix) are error kinds.
 ERROR_STAT_PREFIXES = (
     "downloader/exception_type_count/",
@@ -74,13 +75,13 @@ class CrawlRunRecorder:
         self.holder = holder_id()
         self.run_id: int | None = None
         self.locked = False
+        self.heartbeat: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(ext.response_received, signal=signals.response_received)
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
@@ -99,19 +100,29 @@ class CrawlRunRecorder:
         if not self.locked:
             logger.error("site %s is being crawled by another process; not crawling", entry.name)
             # Closing from inside spider_opened would race the engine's own start-up.
-            reactor.callLater(0, self._close_locked)
+            reactor.callLater(0, self._close, "site-locked")
+            return
+        self.heartbeat = LoopingCall(self._heartbeat)
+        self.heartbeat.start(max(self.lock_ttl.total_seconds() / 3, 1), now=False)
 
-    def _close_locked(self) -> None:
+    def _close(self, reason: str) -> None:
         engine = self.crawler.engine
         assert engine is not None
-        deferred_from_coro(engine.close_spider_async(reason="site-locked"))
+        deferred_from_coro(engine.close_spider_async(reason=reason))
 
-    def response_received(self, response: Any, request: Any, spider: Spider) -> None:
-        # Refresh the lock as the crawl goes, so only a dead crawl's lock ever expires.
-        if self.locked and self.crawler.stats.get_value("downloader/response_count", 0) % 50 == 0:
-            refresh_site_lock(self.sessions, spider.site.name, self.holder, self.lock_ttl)
+    def _heartbeat(self) -> None:
+        # Refreshed on a clock, not per response: a slow, throttled crawl must keep its lock, and
+        # only a dead crawl's lock may expire.
+        spider = self.crawler.spider
+        if refresh_site_lock(self.sessions, spider.site.name, self.holder, self.lock_ttl):
+            return
+        logger.error("lost the lock on site %s to another crawl; stopping", spider.site.name)
+        self.locked = False
+        self._close("lock-lost")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.heartbeat is not None and self.heartbeat.running:
+            self.heartbeat.stop()
         stats = self.crawler.stats.get_stats()
         with transaction(self.sessions) as session:
             run = session.get_one(CrawlRun, self.run_id)

@@ -44,6 +44,17 @@ WARTA_AUTO_UPGRADE = True
 # A crawl holds the archive's lock on its site; a crashed crawl's lock expires after this.
 WARTA_LOCK_TTL_SECONDS = 15 * 60
 
+# --- the nightly daemon (scheduler.py, `warta daemon`) ----------------------------------------
+WARTA_SCHEDULE = "0 1 * * *"  # crontab; per site with `schedule` in the registry
+WARTA_TIMEZONE = "Asia/Jakarta"
+WARTA_MAX_PARALLEL_CRAWLS = 2
+# A night missed while the server was down still runs at start-up if this late at most.
+WARTA_MISFIRE_GRACE_SECONDS = 20 * 3600
+WARTA_CRAWL_TIMEOUT_SECONDS = 6 * 3600
+WARTA_SHUTDOWN_GRACE_SECONDS = 180
+# The crawl child process; `{python}` and `{site}` are filled in (deployments may wrap scrapy).
+WARTA_CRAWL_COMMAND = "{python} -m scrapy crawl {site}"
+
 # --- politeness (real sites) --------------------------------------------------------------------
 USER_AGENT = f"warta/0.1 (+{PROJECT_URL}; news archive for Bangga Kencana and stunting research)"
 ROBOTSTXT_OBEY = True

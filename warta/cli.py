@@ -146,32 +146,68 @@ def sites(sites_file: Path | None) -> None:
 
 
 # --- crawling ----------------------------------------------------------------------------------
-@main.command()
+@main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("site_names", nargs=-1)
-@click.option("--parallel", default=2, show_default=True, help="Sites crawled at once.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="Scrapy setting for every crawl, as with `scrapy crawl -s`.")
+              help="Setting for this run (WARTA_MAX_PARALLEL_CRAWLS, WARTA_CRAWL_COMMAND, ...).")
 @friendly_errors
-def crawl(site_names: tuple[str, ...], parallel: int, overrides: tuple[str, ...]) -> None:
-    """Crawl the named sites (default: every configured site), each in its own `scrapy crawl`.
+def crawl(site_names: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+    """Crawl the named sites (default: every configured site) now, each in its own
+    `scrapy crawl`, WARTA_MAX_PARALLEL_CRAWLS at a time, then show what the archive holds.
 
-    Example: warta crawl antara-sumsel antara-lampung -s CLOSESPIDER_PAGECOUNT=200
+    A site another crawl is working on (the daemon, a manual `scrapy crawl`) is skipped.
+
+    Example: warta crawl antara-sumsel antara-lampung
     """
-    from spiders.registry import load_registry
-    from warta.crawling import run_crawls
+    import scheduler
 
-    names = list(site_names) or [e.name for e in load_registry(_settings().get("WARTA_SITES_FILE"))]
-    extra = dict(_parse_override(o) for o in overrides)
-    failed = []
-    for outcome in run_crawls(names, extra, parallel=parallel):
-        state = "ok" if outcome.returncode == 0 else f"FAILED (exit {outcome.returncode})"
-        click.echo(f"{outcome.site}: {state}")
-        if outcome.returncode != 0:
-            failed.append(outcome.site)
-            click.echo(outcome.log_tail, err=True)
-    _print_summaries(names)
-    if failed:
-        raise WartaError(f"{len(failed)} crawl(s) failed: {', '.join(failed)}")
+    argv = ["--once", "--sites", ",".join(site_names)]
+    for override in overrides:
+        argv += ["-s", override]
+    code = scheduler.main(argv)
+    _print_summaries(list(site_names) or None)
+    if code:
+        raise WartaError(f"some crawls failed or were stopped (exit {code}); see the log above")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def daemon(args: tuple[str, ...]) -> None:
+    """Run the nightly scheduler (scheduler.py): every site on its cron schedule.
+
+    Options: --once (crawl everything now and exit), --sites a,b, --log-level LEVEL,
+    -s NAME=VALUE. See docs/deployment.md for running it under systemd.
+    """
+    import scheduler
+
+    sys.exit(scheduler.main(list(args)))
+
+
+@main.command()
+@click.option("--site", help="Only this site.")
+@click.option("--limit", default=20, show_default=True, help="Runs to show.")
+@friendly_errors
+def runs(site: str | None, limit: int) -> None:
+    """Recent crawl runs: status, pages, 304s, new/updated articles, errors."""
+    from archive.runs import format_runs_table, recent_runs
+
+    with _sessions()() as session:
+        click.echo(format_runs_table(recent_runs(session, site=site, limit=limit)))
+
+
+@main.command()
+@click.option("--alert-after", default=3, show_default=True,
+              help="Flag a site after this many failed nights in a row.")
+@friendly_errors
+def status(alert_after: int) -> None:
+    """Each site's last run, last success and failures in a row; exits 1 if a site is flagged."""
+    from archive.runs import format_status_table, site_statuses
+
+    with _sessions()() as session:
+        statuses = site_statuses(session, alert_after=alert_after)
+    click.echo(format_status_table(statuses))
+    if any(s.alert for s in statuses):
+        sys.exit(1)
 
 
 def _parse_override(text: str) -> tuple[str, str]:
