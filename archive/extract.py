@@ -19,11 +19,16 @@ names the reject reason, counted as crawl stat ``warta/rejected/<reason>``):
 2. when the site declares an ``article_url_pattern``, the URL matches it (``url-pattern``);
 3. the body is an HTML document (``empty``, ``not-html``: PDFs, images and other binaries are
    recognised by their first bytes, feeds and sitemaps by their root element);
-4. it is not a listing (``listing-page``): a page without a structured article signal is a listing
-   when most lines of its extracted text are headlines linking to other in-site articles, or when it
-   declares itself one (og:type ``website``, JSON-LD ``CollectionPage``/``ItemList``/…) while
-   linking to many in-site articles and carrying little text of its own — even when that text would
-   be long enough for an article;
+4. it is not a listing (``listing-page``, ``why`` in the details). A page is a listing, whatever
+   its markup claims (some themes stamp og:type=article on category pages), when at least three
+   and 40 % of the paragraphs of its extracted text are headlines of links to other in-site
+   articles (``headline-text``), end like teasers ("[…]", "…", "Baca selengkapnya";
+   ``excerpt-text``), or sit in teaser blocks — small blocks each holding exactly one h1–h4
+   headline link to another article (``teaser-blocks``). A page without a structured article
+   signal is also a listing when it declares itself one (og:type ``website``, JSON-LD
+   ``CollectionPage``/``ItemList``/``SearchResultsPage``/``ProfilePage``) while linking to at least
+   ten in-site articles and carrying less than twice ``min_text_chars`` of text — even if that is
+   more than an article needs;
 5. the cleaned text is not empty (``no-text``) and is at least ``min_text_chars`` long (600), or at
    least ``min_text_chars_structured`` (250) when the page carries a structured article signal:
    og:type ``article``, a JSON-LD object typed NewsArticle / Article / BlogPosting /
@@ -329,7 +334,7 @@ def decode_html(body: bytes, http_encoding: str | None = None) -> str:
     if bom_encoding:
         return body[len(bom) :].decode(bom_encoding, "replace")
     candidates = _declared_encodings(body, http_encoding)
-    if _is_multibyte_utf8(body) and all(_single_byte(enc) for enc in candidates):
+    if (not candidates or _single_byte(candidates[0])) and _is_multibyte_utf8(body):
         return _decode(body, "utf-8")
     for encoding in candidates:
         if _decodes_cleanly(body, encoding):
@@ -635,7 +640,6 @@ _NON_ARTICLE_SEGMENTS: dict[str, str] = {
 }
 _NON_ARTICLE_QUERY: dict[str, str] = {
     "s": "search",
-    "q": "search",
     "paged": "pagination",
     "attachment_id": "attachment",
     "cat": "category",

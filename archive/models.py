@@ -111,6 +111,8 @@ class Article(Base):
     text_hash: Mapped[str] = mapped_column(String(64), index=True)
     word_count: Mapped[int] = mapped_column(Integer)
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"), index=True)
+    taxonomy_version: Mapped[str | None] = mapped_column(String(64), index=True)
+    """Version of the taxonomy that last tagged this article (None: never tagged)."""
     first_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -84,5 +84,6 @@ def _reextract_article(session: Session, article: Article, stats: ReextractStats
     article.published_time_known = record.published_time_known
     article.language = record.language or article.language
     article.word_count = len(record.text.split())
+    article.taxonomy_version = None  # its tags describe the old text: `retag` redoes them
     stats.changed += 1
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -182,7 +182,7 @@ class ArchiveStore:
         )
         article.last_fetched_at = max(article.last_fetched_at, page.fetched_at)
         if article.text_hash == page.text_hash or article.site_id != site_id:
-            if page.tags is not None and _tags_stale(session, article.id, page):
+            if page.tags is not None and article.taxonomy_version != page.taxonomy_version:
                 self._apply_tags(session, article.id, page)
             return StoreResult("unchanged", article.id, article.cluster_id, new)
         for name, value in _article_fields(page.record, page.text_hash).items():
@@ -196,8 +196,18 @@ class ArchiveStore:
     def _apply_tags(session: Session, article_id: int, page: Page) -> None:
         if page.tags is None:
             return
-        session.execute(delete(ArticleTag).where(ArticleTag.article_id == article_id))
-        session.add_all(tag_rows(article_id, page.tags, page.taxonomy_version or ""))
+        replace_tags(session, article_id, page.tags, page.taxonomy_version or "")
+
+
+def replace_tags(
+    session: Session, article_id: int, tags: Iterable[TagResult], version: str
+) -> None:
+    """Make `tags` the article's tags, produced by taxonomy `version`."""
+    session.execute(delete(ArticleTag).where(ArticleTag.article_id == article_id))
+    session.add_all(tag_rows(article_id, tags, version))
+    session.execute(
+        update(Article).where(Article.id == article_id).values(taxonomy_version=version)
+    )
 
 
 def tag_rows(article_id: int, tags: Iterable[TagResult], version: str) -> list[ArticleTag]:
@@ -214,15 +224,6 @@ def tag_rows(article_id: int, tags: Iterable[TagResult], version: str) -> list[A
         )
         for t in tags
     ]
-
-
-def _tags_stale(session: Session, article_id: int, page: Page) -> bool:
-    versions = set(
-        session.scalars(
-            select(ArticleTag.taxonomy_version).where(ArticleTag.article_id == article_id)
-        )
-    )
-    return bool(page.tags) and versions != {page.taxonomy_version}
 
 
 def _article_fields(record: ArticleRecord, text_hash: str) -> dict[str, Any]:

@@ -6,15 +6,15 @@
 
 How matching works (the taxonomy file's header is the user-facing reference):
 
-1. Title and body are normalised separately (`normalise_text`: NFKC, no diacritics, casefolded,
-   dashes/underscores as spaces, single spaces).
-2. One scanner regex, the union of every term and pattern of every tag, finds in a single pass each
-   position where some entry can start (a zero-width lookahead, so overlapping matches of different
-   tags are all seen).
+1. Title and body are normalised separately (`normalise_text`: NFKC, CamelCase split, no
+   diacritics, casefolded, dashes/underscores as spaces, single spaces).
+2. One scanner regex, the union of every term, pattern and exclusion of every tag, finds in a single
+   pass each position where one of them can start (a zero-width lookahead, so overlapping matches
+   of different tags are all seen).
 3. At each such position every tag tries its own anchored alternation (patterns in file order, then
-   literal terms longest first). That is cheap — positions are few — and lets "Tim Percepatan
-   Penurunan Stunting" count for `tpps` and, through its inner "Percepatan Penurunan Stunting", for
-   `stunting`.
+   literal terms longest first) and its exclusions. That is cheap — positions are few — and lets
+   "Tim Percepatan Penurunan Stunting" count for `tpps` and, through its inner "Percepatan
+   Penurunan Stunting", for `stunting`.
 4. Per tag, left to right: a match overlapped by an earlier counted match of the same tag is
    dropped; a match overlapping one of the tag's exclusions is vetoed; a term under a context rule
    counts only with one of its `near` words within `window` words.

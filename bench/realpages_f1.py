@@ -142,14 +142,17 @@ def main(argv: list[str]) -> int:
         systems.append((f"trafilatura ({options})", trafilatura_with_our_options))
     systems.append(("warta extract, cleaned body", warta_cleaned))
 
+    started = time.perf_counter()
     print(f"{len(pages)} pages from {realpages_dir / 'aeb'}")
-    print(f"{'system':<70} {'precision':>9} {'recall':>7} {'F1':>7} {'accuracy':>8} {'time':>7}")
+    width = max(len(name) for name, _ in systems)
+    print(f"{'system':<{width}}  precision  recall      F1  accuracy     time")
     for name, extractor in systems:
         result = score(pages, extractor)
         print(
-            f"{name:<70} {result.precision:9.4f} {result.recall:7.4f} {result.f1:7.4f} "
-            f"{result.accuracy:8.4f} {result.seconds:6.1f}s"
+            f"{name:<{width}}  {result.precision:9.4f} {result.recall:7.4f} {result.f1:7.4f} "
+            f"{result.accuracy:9.4f} {result.seconds:7.1f}s"
         )
+    print(f"total run time {time.perf_counter() - started:.1f}s")
     return 0
 
 

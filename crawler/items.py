@@ -20,6 +20,7 @@ class PageItem(scrapy.Item):
     hinted_published_at = scrapy.Field()  # from news:publication_date / feed pubDate, if any
 
     # Set by ExtractPipeline.
+    reject_reason = scrapy.Field()  # why the page is not an article (then nothing else is set)
     article = scrapy.Field()  # archive.records.ArticleRecord
     title = scrapy.Field()
     author = scrapy.Field()

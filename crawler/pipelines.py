@@ -1,7 +1,10 @@
 """Item pipelines, in the order set by ITEM_PIPELINES: extract → identify/dedup → tag → store.
 
 Each is a thin Scrapy wrapper around a pure function or the archive store; what a stage decides
-is counted in the crawl stats under `warta/…`.
+is counted in the crawl stats under `warta/…`. Two kinds of item pass through without being
+articles: a page judged not to be one (`reject_reason` set: the store remembers it, so the next
+crawl need not fetch it again, then drops it) and an archived article's URL that answered
+304 Not Modified (the store records that it was seen).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from archive.db import make_engine, session_factory
 from archive.extract import extract
 from archive.fingerprint import text_hash
 from archive.neardup import NearDuplicateIndex, signature
+from archive.seen import record_fetch_state, touch_article_url
 from archive.store import ArchiveStore, Page
 from archive.tagging import Tagger
 from archive.taxonomy import load_taxonomy
@@ -24,6 +28,14 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
     from crawler.items import PageItem
+
+
+def is_not_modified(item: PageItem) -> bool:
+    return item.get("status") == 304
+
+
+def is_article(item: PageItem) -> bool:
+    return "article" in item and not item.get("reject_reason")
 
 
 def _site_entry(crawler: Crawler) -> Any:
@@ -49,6 +61,8 @@ class ExtractPipeline:
         return cls(crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
+        if is_not_modified(item):
+            return item
         entry = _site_entry(self.crawler)
         result = extract(
             item["body"],
@@ -62,7 +76,8 @@ class ExtractPipeline:
         if result.article is None:
             self.stats.inc_value(f"warta/rejected/{result.reject_reason}")
             self.stats.inc_value("warta/rejected")
-            raise DropItem(f"not an article ({result.reject_reason}): {item['url']}")
+            item["reject_reason"] = result.reject_reason
+            return item
         record = result.article
         item["article"] = record
         item["title"] = record.title
@@ -85,6 +100,8 @@ class IdentifyPipeline:
         return cls(crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
+        if not is_article(item):
+            return item
         entry = _site_entry(self.crawler)
         record = item["article"]
         strip = entry.strip_query_params
@@ -113,6 +130,8 @@ class TagPipeline:
         return cls(crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
+        if not is_article(item):
+            return item
         matches = self.tagger.tag(item["title"], item["text"])
         item["tag_matches"] = matches
         item["taxonomy_version"] = self.taxonomy.version
@@ -129,9 +148,8 @@ class StorePipeline:
         self.crawler = crawler
         self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
         self.engine = make_engine(crawler.settings.get("WARTA_DATABASE_URL"))
-        self.store = ArchiveStore(
-            session_factory(self.engine, writer=True), cluster_index=NearDuplicateIndex()
-        )
+        self.sessions = session_factory(self.engine, writer=True)
+        self.store = ArchiveStore(self.sessions, cluster_index=NearDuplicateIndex())
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -141,6 +159,17 @@ class StorePipeline:
         self.engine.dispose()
 
     def process_item(self, item: PageItem) -> PageItem:
+        if is_not_modified(item):
+            if touch_article_url(self.sessions, item["url"], item["fetched_at"]):
+                self.stats.inc_value("warta/store/not_modified")
+            raise DropItem(f"not modified: {item['url']}", log_level="DEBUG")
+        if item.get("reject_reason"):
+            record_fetch_state(
+                self.sessions, item["site"], item["url"], "rejected", item["fetched_at"],
+                etag=item.get("etag"), last_modified=item.get("last_modified"),
+                reject_reason=item["reject_reason"],
+            )
+            raise DropItem(f"not an article ({item['reject_reason']}): {item['url']}")
         record = item["article"]
         page = Page(
             site=item["site"],

@@ -108,6 +108,8 @@ def test_misspelling_needs_programme_context(tagger: Tagger) -> None:
         ("Janin yang kekurangan asupan dapat gagal tumbuh", "gagal tumbuh"),
         ("Sebagian balita itu tergolong kerdil akibat kurang gizi", "kerdil"),
         ("Data balita pendek diverifikasi ulang", "balita pendek"),
+        ("Balita itu terlalu pendek untuk usianya", "pendek untuk usianya"),
+        ("Anaknya lebih pendek dibandingkan anak seusianya", "pendek untuk usianya"),
     ],
 )
 def test_stunting_variants(tagger: Tagger, text: str, term: str) -> None:
@@ -129,6 +131,8 @@ def test_stunting_variants(tagger: Tagger, text: str, term: str) -> None:
         "Taman bermain anak dilengkapi tanaman hias kerdil.",
         "Penolakan itu lahir dari pemikiran kerdil.",
         "Pameran bonsai menampilkan 400 pohon kerdil.",
+        "Festival film pendek untuk usia anak-anak digelar.",
+        "Rambut pasien gagal tumbuh setelah transplantasi.",
     ],
 )
 def test_stunting_traps(tagger: Tagger, text: str) -> None:
@@ -176,6 +180,7 @@ def test_family_planning(tagger: Tagger, text: str) -> None:
         "PT Bank KB Bukopin menyalurkan kredit program UMKM. KB Bukopin optimistis.",
         "Unggah foto maksimal 200 KB dan berkas program maksimal 500 KB.",
         "DPC PKB mengusung kader sendiri.",
+        "Guru KB dan TK mengikuti pelatihan program Kurikulum Merdeka.",
         "Badan Kependudukan dan Keluarga Berencana Nasional dan Dinas Pengendalian Penduduk dan "
         "Keluarga Berencana meninjau keluarga berisiko stunting.",
         "Program Pembangunan Keluarga, Kependudukan dan Keluarga Berencana dibahas DPRD.",

@@ -247,6 +247,63 @@ def stats(site_names: tuple[str, ...]) -> None:
     _print_summaries(list(site_names) or None)
 
 
+# --- rebuilding derived data ---------------------------------------------------------------------
+def _progress(total: int, desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="article", disable=None)
+
+
+def _writer_sessions() -> Any:
+    from archive.db import make_engine, session_factory
+
+    return session_factory(make_engine(_database_url()), writer=True)
+
+
+@main.command()
+@click.option("--batch-size", default=500, show_default=True)
+@friendly_errors
+def retag(batch_size: int) -> None:
+    """Re-apply the current taxonomy (WARTA_TAXONOMY_FILE) to every article it has not tagged.
+
+    Batched and resumable: stop it any time and run it again. No re-crawl is needed after a
+    taxonomy change.
+    """
+    from archive.retag import count_stale, retag_archive
+    from archive.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(_settings().get("WARTA_TAXONOMY_FILE"))
+    sessions = _writer_sessions()
+    with sessions() as session:
+        total = count_stale(session, taxonomy)
+    with _progress(total, "retag") as bar:
+        done = retag_archive(sessions, taxonomy, batch_size=batch_size, on_batch=bar.update)
+    click.echo(f"re-tagged {done} articles with taxonomy {taxonomy.version}")
+
+
+@main.command()
+@click.option("--batch-size", default=200, show_default=True)
+@friendly_errors
+def reextract(batch_size: int) -> None:
+    """Rebuild every article's text from its stored raw pages, offline, then re-tag the changed.
+
+    Run after changing the extractor or the boilerplate rules.
+    """
+    from archive.reextract import count_articles, reextract_all
+
+    sessions = _writer_sessions()
+    with sessions() as session:
+        total = count_articles(session)
+    with _progress(total, "reextract") as bar:
+        result = reextract_all(sessions, batch_size=batch_size, on_progress=bar.update)
+    click.echo(
+        f"{result.articles} articles: {result.changed} changed, {result.unchanged} unchanged, "
+        f"{result.kept} kept (page no longer extractable)"
+    )
+    if result.changed:
+        click.get_current_context().invoke(retag)
+
+
 # --- finding and exporting ---------------------------------------------------------------------
 def filter_options(func: F) -> F:
     """--tag/--site/--region/--since/--until, shared by search and export."""

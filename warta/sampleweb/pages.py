@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (HTML templates: a line of markup reads better unbroken)
 """Rendering: every URL a sample site serves, as bytes, for one base URL.
 
 ``build_routes(site, base)`` renders the whole site (a few hundred kilobytes; cheap) into a dict of

@@ -1,0 +1,360 @@
+"""warta.sampleweb: the bundled sample web serves what it promises, over real HTTP."""
+
+from __future__ import annotations
+
+import email.utils
+import gzip
+import html
+import http.client
+import re
+import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+import pytest
+
+from warta.sampleweb import BOILERPLATE_LINES, WIB, Article, SampleWeb, load_sites
+from warta.sampleweb.content import HARI
+
+SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[SampleWeb]:
+    with SampleWeb() as running:
+        yield running
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def page_text(headers: dict[str, str], body: bytes) -> str:
+    """Decode as a browser would: HTTP charset, else the <meta> declaration, else UTF-8."""
+    match = re.search(r"charset=([\w-]+)", headers.get("Content-Type", ""))
+    if match is None:
+        match = re.search(rb'charset=["\']?([\w-]+)', body[:1024])
+        charset = match.group(1).decode() if match else "utf-8"
+    else:
+        charset = match.group(1)
+    return html.unescape(body.decode(charset))
+
+
+# --- content -------------------------------------------------------------------------------------
+
+
+def test_sites_articles_and_seeds() -> None:
+    sites = load_sites()
+    themes = [s.style.theme for s in sites]
+    assert themes.count("wordpress") >= 3
+    assert themes.count("goid") == 1
+    articles = [a for s in sites for a in s.real_articles()]
+    assert len(articles) >= 30
+    seeds = {a.seed: s.name for s in sites for a in s.real_articles() if a.seed}
+    assert seeds == {
+        "000_6104ce18899a4392": "bkkbn-sumsel",
+        "001_bdd9f609f2ce8db4": "ipkb-bengkulu",
+        "002_849f139b831a94ac": "karyanasional",
+        "003_a278296975319cc1": "maklumatnews",
+        "004_78d45e166ef4a858": "sumeks-banyuasin",
+    }
+    titles = {a.title for a in articles}
+    assert any("Penurunanan" in t for t in titles)
+    text = "\n".join(a.text() for a in articles)
+    assert "Bangka Kencana" in text
+    assert "Bangka Belitung" in text and "Hotel Kencana" in text
+
+
+def test_article_bodies_are_realistic_and_clean() -> None:
+    for site in load_sites():
+        for article in site.real_articles():
+            where = f"{site.name}/{article.slug}"
+            assert 150 <= article.word_count() <= 600, where
+            assert len(article.key_sentences) >= 2, where
+            for sentence in article.key_sentences:
+                assert any(sentence in p for p in article.paragraphs()), (where, sentence)
+            for line in BOILERPLATE_LINES:
+                assert line not in article.text() and line not in article.title, (where, line)
+        for notice in (a for a in site.articles if a.kind == "notice"):
+            assert len(notice.text()) < 250  # too short for an article even with og:article
+
+
+def test_weekdays_in_datelines_match_the_dates() -> None:
+    # Seed 002 keeps its published "Selasa (23/2/2020)" (the event was in 2021), so seeds are exempt.
+    pattern = re.compile(rf"({'|'.join(HARI)})\W{{0,3}}\(?(\d{{1,2}})/(\d{{1,2}})/(\d{{2,4}})\)?")
+    checked = 0
+    for site in load_sites():
+        for article in site.real_articles():
+            if article.seed:
+                continue
+            for day, d, m, y in pattern.findall(article.text()):
+                year = int(y) + (2000 if len(y) == 2 else 0)
+                assert HARI[datetime(year, int(m), int(d)).weekday()] == day, (article.slug, day)
+                checked += 1
+    assert checked >= 15
+
+
+# --- discovery surfaces --------------------------------------------------------------------------
+
+
+def test_robots_sitemap_index_gzip_and_news_sitemap(web: SampleWeb) -> None:
+    base = web.base_urls["karyanasional"]
+    status, headers, body = fetch(base + "robots.txt")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    sitemaps = [ln.split(":", 1)[1].strip() for ln in body.decode().splitlines() if ln.startswith("Sitemap:")]
+    assert sitemaps == [base + "sitemap_index.xml", base + "news-sitemap.xml"]
+
+    status, _, body = fetch(sitemaps[0])
+    index = ElementTree.fromstring(body)
+    assert index.tag == SM + "sitemapindex"
+    children = [loc.text or "" for loc in index.iter(SM + "loc")]
+    assert base + "post-sitemap2.xml.gz" in children
+
+    status, headers, body = fetch(base + "post-sitemap2.xml.gz")
+    assert status == 200 and headers["Content-Type"] == "application/x-gzip"
+    assert "Content-Encoding" not in headers
+    urlset = ElementTree.fromstring(gzip.decompress(body))
+    locs = [u.findtext(SM + "loc") for u in urlset.iter(SM + "url")]
+    gz_only = [a for a in web.expected_articles("karyanasional") if a.only_via]
+    assert [a.url for a in gz_only] and all(a.url in locs for a in gz_only)
+
+    status, _, body = fetch(sitemaps[1])
+    news = ElementTree.fromstring(body)
+    dates = [d.text or "" for d in news.iter(NEWS + "publication_date")]
+    assert len(dates) == 2 and all(datetime.fromisoformat(d).tzinfo for d in dates)
+
+
+def test_wp_sitemap_is_not_announced_in_robots(web: SampleWeb) -> None:
+    base = web.base_urls["maklumatnews"]
+    _, _, robots = fetch(base + "robots.txt")
+    assert b"Sitemap:" not in robots
+    status, _, body = fetch(base + "wp-sitemap.xml")
+    assert status == 200
+    assert ElementTree.fromstring(body).tag == SM + "sitemapindex"
+    for path in ("sitemap_index.xml", "sitemap.xml", "news-sitemap.xml"):
+        assert fetch(base + path)[0] == 404
+
+
+def test_feeds_parse_and_are_announced(web: SampleWeb) -> None:
+    base = web.base_urls["maklumatnews"]
+    _, headers, home = fetch(base)
+    assert f'type="application/rss+xml" title="Maklumat News &raquo; Feed" href="{base}feed/"' in home.decode()
+    assert f'href="{base}feed/atom/"' in home.decode()
+
+    status, headers, body = fetch(base + "feed/")
+    assert status == 200 and headers["Content-Type"].startswith("application/rss+xml")
+    items = ElementTree.fromstring(body).findall("./channel/item")
+    assert len(items) == 5
+    for item in items:
+        assert (item.findtext("link") or "").startswith(base)
+        assert email.utils.parsedate_to_datetime(item.findtext("pubDate") or "").tzinfo
+
+    status, headers, body = fetch(base + "feed/atom/")
+    assert headers["Content-Type"].startswith("application/atom+xml")
+    entries = ElementTree.fromstring(body).findall(ATOM + "entry")
+    assert [e.find(ATOM + "link").get("href") for e in entries] == [  # type: ignore[union-attr]
+        i.findtext("link") for i in items
+    ]
+
+
+def test_exclusive_discovery_paths_hold(web: SampleWeb) -> None:
+    """The promises the e2e tests rely on: some articles are linked from exactly one page."""
+    exclusive = {a.url: a for a in web.expected_articles() if a.only_via}
+    for article in exclusive.values():
+        assert article.listed_on == article.only_via, article.url
+    kinds = {urlsplit(u).path + ("?" + urlsplit(u).query if urlsplit(u).query else "") for a in exclusive.values() for u in a.only_via}
+    assert kinds == {
+        "/post-sitemap2.xml.gz",
+        "/wp-sitemap-posts-post-1.xml",
+        "/category/banyuasin/page/2/",
+        "/category/banyuasin/page/3/",
+        "/feed/",
+        "/berita/?hal=2",
+    }
+    for article in web.expected_articles():
+        assert article.listed_on, f"{article.url} is not discoverable"
+
+
+def test_listing_pagination_and_custom_page_pattern(web: SampleWeb) -> None:
+    base = web.base_urls["sumeks-banyuasin"]
+    _, _, page1 = fetch(base + "category/banyuasin/")
+    assert f'<link rel="next" href="{base}category/banyuasin/page/2/">' in page1.decode()
+    assert fetch(base + "category/banyuasin/page/3/")[0] == 200
+    assert fetch(base + "category/banyuasin/page/4/")[0] == 404
+    gov = web.base_urls["bkkbn-sumsel"]
+    _, _, listing = fetch(gov + "berita/")
+    assert b'href="/berita/?hal=2"' in listing
+    assert fetch(gov + "robots.txt")[0] == 404
+
+
+# --- HTTP behaviour ------------------------------------------------------------------------------
+
+
+def test_conditional_requests_answer_304_and_are_logged(web: SampleWeb) -> None:
+    url = web.url("karyanasional", "/feed/")
+    status, headers, body = fetch(url)
+    assert status == 200 and headers["ETag"] and headers["Last-Modified"]
+    web.clear_request_log()
+    assert fetch(url, {"If-None-Match": headers["ETag"]})[0] == 304
+    assert fetch(url, {"If-None-Match": '"other", W/' + headers["ETag"]})[0] == 304
+    assert fetch(url, {"If-Modified-Since": headers["Last-Modified"]})[0] == 304
+    earlier = email.utils.parsedate_to_datetime(headers["Last-Modified"]) - timedelta(seconds=1)
+    assert fetch(url, {"If-Modified-Since": email.utils.format_datetime(earlier, usegmt=True)})[0] == 200
+    assert fetch(url, {"If-None-Match": '"stale"', "If-Modified-Since": headers["Last-Modified"]})[0] == 200
+    log = web.request_log("karyanasional")
+    assert [(r.status, r.conditional) for r in log] == [(304, True)] * 3 + [(200, True)] * 2
+    assert [r.bytes_sent for r in log] == [0, 0, 0, len(body), len(body)]
+    assert all(r.path == "/feed/" and r.method == "GET" for r in log)
+
+
+def test_windows_1252_site_decodes_as_declared(web: SampleWeb) -> None:
+    article = next(a for a in web.expected_articles("bkkbn-sumsel") if "André" in " ".join(a.paragraphs))
+    status, headers, body = fetch(article.url)
+    assert status == 200 and headers["Content-Type"] == "text/html"
+    assert b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">' in body
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("utf-8")
+    text = body.decode("cp1252")
+    assert "dr. André Siagian" in text and "–" in text
+    sehati = next(a for a in web.expected_articles("bkkbn-sumsel") if "“Sehati”" in a.title)
+    assert html.escape(sehati.title, quote=False).encode("cp1252") in fetch(sehati.url)[2]
+
+
+def test_redirects_and_404(web: SampleWeb) -> None:
+    base = web.base_urls["karyanasional"]
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    connection = http.client.HTTPConnection(host or "", port, timeout=5)
+    connection.request("GET", "/tentang-kami")
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 301 and response.headers["Location"] == base + "tentang-kami/"
+    connection.request("GET", "/?p=4121")
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 301 and "/2024/10/14/" in response.headers["Location"]
+    connection.close()
+    status, headers, _ = fetch(base + "no/such/page/")
+    assert status == 404 and headers["Content-Type"].startswith("text/html")
+
+
+# --- ground truth over HTTP ----------------------------------------------------------------------
+
+
+def test_every_expected_article_answers_with_its_title_and_date(web: SampleWeb) -> None:
+    truth = web.expected_articles()
+    assert len(truth) >= 30 and len({a.url for a in truth}) == len(truth)
+    for article in truth:
+        status, headers, body = fetch(article.url)
+        assert status == 200, article.url
+        text = page_text(headers, body)
+        assert f">{article.title}<" in text, article.url
+        for sentence in article.key_sentences:
+            assert sentence in text, (article.url, sentence)
+        if article.date_source == "metadata":
+            assert article.published_at is not None
+            assert article.published_at.isoformat() in text, article.url
+        else:
+            assert article.published_at is None
+            assert article.published_at is None and article.published_date.isoformat() not in text
+
+
+def test_non_articles_answer_with_their_types(web: SampleWeb) -> None:
+    kinds = set()
+    for item in web.non_articles():
+        status, headers, body = fetch(item.url)
+        assert status == 200, item.url
+        assert headers["Content-Type"] == item.content_type
+        kinds.add(item.kind)
+        if item.kind == "file" and item.url.endswith(".pdf"):
+            assert body.startswith(b"%PDF-1.4") and body.rstrip().endswith(b"%%EOF")
+        if item.kind == "file" and item.url.endswith(".png"):
+            assert body.startswith(b"\x89PNG\r\n\x1a\n")
+    assert {"home", "category", "tag", "author", "search", "page", "notice", "listing", "file"} <= kinds
+    article_urls = {a.url for a in web.expected_articles()}
+    assert not article_urls & set(web.non_article_urls())
+
+
+def test_boilerplate_lines_are_really_injected(web: SampleWeb) -> None:
+    pages = []
+    for name in web.sites:
+        for resource in web.routes(name).values():
+            if resource.content_type.startswith("text/html"):
+                pages.append(html.unescape(resource.body.decode(web.sites[name].style.encoding)))
+    served = "\n".join(pages)
+    missing = [line for line in BOILERPLATE_LINES if line not in served]
+    assert not missing
+
+
+# --- registry ------------------------------------------------------------------------------------
+
+
+def test_registry_toml_loads_with_required_fields(web: SampleWeb, tmp_path: Path) -> None:
+    path = web.registry_toml(tmp_path / "sites.toml")
+    entries = tomllib.loads(path.read_text("utf-8"))["site"]
+    assert [e["name"] for e in entries] == list(web.sites)
+    hint_keys = ("sitemap_urls", "feed_urls", "listing_urls")
+    for entry in entries:
+        assert entry["home_url"] == web.base_urls[entry["name"]]
+        assert entry["province"]
+        for key in hint_keys:
+            assert all(u.startswith(entry["home_url"]) for u in entry.get(key, []))
+    assert any(not any(k in e for k in hint_keys) for e in entries)
+    for key in (*hint_keys, "article_url_pattern", "listing_page_pattern", "listing_depth"):
+        assert any(key in e for e in entries), key
+    gov = next(e for e in entries if e["name"] == "bkkbn-sumsel")
+    assert re.search(gov["article_url_pattern"], next(a.url for a in web.expected_articles("bkkbn-sumsel")))
+
+    registry = pytest.importorskip("spiders.registry")
+    assert len(registry.load_registry(path)) == len(entries)
+
+
+# --- mutation ------------------------------------------------------------------------------------
+
+
+def test_mutations_bump_validators_and_ground_truth() -> None:
+    with SampleWeb(latency=0.0) as web:
+        home = web.url("sumeks-banyuasin", "/")
+        _, before, _ = fetch(home)
+        article = Article(
+            slug="posyandu-remaja-pertama-di-banyuasin-resmi-dibuka",
+            title="Posyandu Remaja Pertama di Banyuasin Resmi Dibuka",
+            published=datetime(2024, 10, 2, 9, 0, tzinfo=WIB),
+            body=["Kalimat pertama tentang posyandu remaja. " * 20, "Kalimat kedua yang khas sekali."],
+            category="banyuasin",
+            key_sentences=["Kalimat kedua yang khas sekali."],
+        )
+        web.add_article("sumeks-banyuasin", article, at=datetime(2030, 1, 1, tzinfo=UTC))
+        assert fetch(home, {"If-None-Match": before["ETag"]})[0] == 200
+        assert fetch(home, {"If-Modified-Since": before["Last-Modified"]})[0] == 200
+        status, _, body = fetch(web.url("sumeks-banyuasin", article.path))
+        assert status == 200 and article.title.encode() in body
+        assert article.title.encode() in fetch(web.url("sumeks-banyuasin", "/feed/"))[2]
+        assert any(a.url.endswith(article.path) for a in web.expected_articles("sumeks-banyuasin"))
+
+        url = web.url("sumeks-banyuasin", article.path)
+        _, first, _ = fetch(url)
+        web.edit_article("sumeks-banyuasin", article.slug, title="Judul Baru")
+        status, second, body = fetch(url, {"If-Modified-Since": first["Last-Modified"]})
+        assert status == 200 and b">Judul Baru<" in body
+        assert email.utils.parsedate_to_datetime(second["Last-Modified"]) > (
+            email.utils.parsedate_to_datetime(first["Last-Modified"])
+        )
+        assert "Judul Baru" in {a.title for a in web.expected_articles("sumeks-banyuasin")}
+
+        web.add_alias("sumeks-banyuasin", article.slug, "/amp/posyandu-remaja/")
+        assert fetch(web.url("sumeks-banyuasin", "/amp/posyandu-remaja/"))[2] == body
+
+        web.remove_article("sumeks-banyuasin", article.slug)
+        assert fetch(url)[0] == 404

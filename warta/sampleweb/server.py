@@ -1,0 +1,471 @@
+"""SampleWeb: the sample sites served over HTTP on 127.0.0.1, one port per site.
+
+    with SampleWeb() as web:
+        web.base_urls            # {"karyanasional": "http://127.0.0.1:40213/", ...}
+        web.registry_toml(path)  # a site registry for these ports
+        web.expected_articles()  # the ground truth
+        web.request_log()        # what was fetched, with status and bytes
+
+Pages are rendered lazily for the bound port and cached until the site changes. Responses carry
+ETag and Last-Modified and honour If-None-Match / If-Modified-Since with 304, so incremental
+crawling can be measured; `add_article`, `edit_article` and `remove_article` change a running site.
+"""
+
+from __future__ import annotations
+
+import json
+import socketserver
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from email.utils import format_datetime, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs
+
+from warta.sampleweb.content import Article, Site, load_sites
+from warta.sampleweb.pages import Resource, build_routes, render_search
+from warta.sampleweb.truth import ExpectedArticle, GroundTruth, NonArticle, site_truth
+
+HOST = "127.0.0.1"
+_HINT_URL_KEYS = ("sitemap_urls", "feed_urls", "listing_urls")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    site: str
+    method: str
+    path: str
+    """Request target as sent (path and query)."""
+    status: int
+    bytes_sent: int
+    """Body bytes written (0 for HEAD, 304 and redirects without body)."""
+    conditional: bool
+    """The request carried If-None-Match or If-Modified-Since."""
+    user_agent: str
+    at: datetime
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+class SampleWeb:
+    """The bundled sample web (or any list of `Site`s), served until `stop()`.
+
+    `ports` maps site names to fixed ports (0 or missing: the OS picks one). `latency` delays
+    every response, in seconds, to imitate a slow network in benchmarks.
+    """
+
+    def __init__(
+        self,
+        sites: Sequence[Site] | None = None,
+        *,
+        ports: Mapping[str, int] | None = None,
+        host: str = HOST,
+        latency: float = 0.0,
+    ) -> None:
+        chosen = list(sites) if sites is not None else load_sites()
+        self.sites: dict[str, Site] = {s.name: s for s in chosen}
+        if len(self.sites) != len(chosen):
+            raise ValueError("site names must be unique")
+        self.host = host
+        self.latency = latency
+        self._ports = dict(ports or {})
+        self._servers: dict[str, _SiteServer] = {}
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.RLock()
+        self._versions: dict[str, int] = dict.fromkeys(self.sites, 0)
+        self._cache: dict[str, tuple[int, dict[str, Resource]]] = {}
+        self._truth_cache: dict[str, tuple[int, tuple[list[ExpectedArticle], list[NonArticle]]]] = {}
+        self._log: list[RequestRecord] = []
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> SampleWeb:
+        if self._servers:
+            return self
+        try:
+            for name in self.sites:
+                server = _SiteServer((self.host, self._ports.get(name, 0)), self, name)
+                self._servers[name] = server
+                thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.1},
+                    name=f"sampleweb-{name}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._servers.clear()
+        self._threads.clear()
+
+    def __enter__(self) -> SampleWeb:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._servers)
+
+    # --- addresses -------------------------------------------------------------------------------
+
+    @property
+    def base_urls(self) -> dict[str, str]:
+        """{site name: "http://127.0.0.1:PORT/"} of the running servers."""
+        if not self._servers:
+            raise RuntimeError("SampleWeb is not running (use it as a context manager or start())")
+        return {
+            name: f"http://{self.host}:{server.server_address[1]}/"
+            for name, server in self._servers.items()
+        }
+
+    def url(self, site: str, path: str = "/") -> str:
+        return self.base_urls[site].rstrip("/") + path
+
+    def site(self, name: str) -> Site:
+        return self.sites[name]
+
+    # --- rendering -------------------------------------------------------------------------------
+
+    def routes(self, site: str) -> dict[str, Resource]:
+        """Every static route of `site` rendered for its running port (path[?query] -> Resource)."""
+        with self._lock:
+            version = self._versions[site]
+            cached = self._cache.get(site)
+            if cached is None or cached[0] != version:
+                cached = (version, build_routes(self.sites[site], self.base_urls[site]))
+                self._cache[site] = cached
+            return cached[1]
+
+    def resource(self, site: str, target: str) -> Resource | None:
+        """What `target` (path and query) serves, following WordPress rules; None for 404."""
+        with self._lock:
+            routes = self.routes(site)
+            found = routes.get(target)
+            if found is not None:
+                return found
+            path, _, query = target.partition("?")
+            data = self.sites[site]
+            if data.style.theme == "wordpress" and path == "/" and query:
+                params = parse_qs(query)
+                if "s" in params:
+                    return render_search(data, self.base_urls[site], params["s"][0])
+                if "p" in params:
+                    post = next(
+                        (a for a in data.articles if str(a.post_id) == params["p"][0]), None
+                    )
+                    if post is not None:
+                        return _redirect(self.url(site, post.path))
+            if query and path in routes:
+                # WordPress and old CMSs ignore query variables they do not know.
+                return routes[path]
+            if not path.endswith("/") and path + "/" in routes:
+                return _redirect(self.url(site, path + "/"))
+            return None
+
+    def respond(
+        self, site: str, method: str, target: str, headers: Mapping[str, str] | Message
+    ) -> Response:
+        """The full HTTP answer to one request (used by the handler; testable without sockets)."""
+        resource = self.resource(site, target)
+        if resource is None:
+            return self._not_found(site)
+        if resource.redirect is not None:
+            return Response(301, [("Location", resource.redirect), ("Content-Length", "0")])
+        validators = [
+            ("ETag", resource.etag),
+            ("Last-Modified", format_datetime(_second(resource.last_modified), usegmt=True)),
+        ]
+        if _not_modified(resource, headers):
+            return Response(304, validators)
+        return Response(
+            200,
+            [
+                ("Content-Type", resource.content_type),
+                ("Content-Length", str(len(resource.body))),
+                *validators,
+            ],
+            b"" if method == "HEAD" else resource.body,
+        )
+
+    def _not_found(self, site: str) -> Response:
+        data = self.sites[site]
+        charset = "" if data.style.theme == "goid" else "; charset=UTF-8"
+        body = (
+            "<!DOCTYPE html><html><head><title>Halaman tidak ditemukan</title></head><body>"
+            "<h1>404</h1><p>Maaf, halaman yang Anda cari tidak ditemukan.</p>"
+            f'<p><a href="{self.url(site)}">Kembali ke beranda</a></p></body></html>'
+        ).encode(data.style.encoding)
+        return Response(
+            404,
+            [("Content-Type", "text/html" + charset), ("Content-Length", str(len(body)))],
+            body,
+        )
+
+    # --- request log -----------------------------------------------------------------------------
+
+    def request_log(self, site: str | None = None) -> list[RequestRecord]:
+        with self._lock:
+            return [r for r in self._log if site is None or r.site == site]
+
+    def clear_request_log(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    def _record(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._log.append(record)
+
+    # --- mutation --------------------------------------------------------------------------------
+
+    def add_article(self, site: str, article: Article, *, at: datetime | None = None) -> Article:
+        """Publish `article` on `site` (its path follows the site's permalink pattern)."""
+        with self._lock:
+            data = self.sites[site]
+            data.add(article)
+            data.changed_at = _stamp(at, data.changed_at)
+            self._versions[site] += 1
+            return article
+
+    def edit_article(
+        self,
+        site: str,
+        slug: str,
+        *,
+        title: str | None = None,
+        body: Sequence[str] | None = None,
+        key_sentences: Sequence[str] | None = None,
+        at: datetime | None = None,
+    ) -> Article:
+        """Change a published article; its Last-Modified (and that of every page listing it)
+        moves to `at` (default now), always at least one second past the previous value."""
+        with self._lock:
+            article = self.sites[site].article(slug)
+            if title is not None:
+                article.title = title
+            if body is not None:
+                article.body = list(body)
+                if key_sentences is None:
+                    text = article.text()
+                    article.key_sentences = [k for k in article.key_sentences if k in text]
+            if key_sentences is not None:
+                article.key_sentences = list(key_sentences)
+            article.modified = _stamp(at, article.last_modified)
+            self._versions[site] += 1
+            return article
+
+    def remove_article(self, site: str, slug: str, *, at: datetime | None = None) -> None:
+        with self._lock:
+            data = self.sites[site]
+            data.articles.remove(data.article(slug))
+            data.changed_at = _stamp(at, data.changed_at)
+            self._versions[site] += 1
+
+    def add_alias(self, site: str, slug: str, path: str) -> None:
+        """Serve `slug`'s page under another path too (same bytes, same rel=canonical)."""
+        with self._lock:
+            self.sites[site].article(slug).aliases.append(path)
+            self._versions[site] += 1
+
+    # --- ground truth ----------------------------------------------------------------------------
+
+    def _truth(self, site: str) -> tuple[list[ExpectedArticle], list[NonArticle]]:
+        with self._lock:
+            version = self._versions[site]
+            cached = self._truth_cache.get(site)
+            if cached is None or cached[0] != version:
+                truth = site_truth(self.sites[site], self.routes(site), self.base_urls[site])
+                cached = (version, truth)
+                self._truth_cache[site] = cached
+            return cached[1]
+
+    def expected_articles(self, site: str | None = None) -> list[ExpectedArticle]:
+        names = [site] if site else list(self.sites)
+        return [a for name in names for a in self._truth(name)[0]]
+
+    def non_articles(self, site: str | None = None) -> list[NonArticle]:
+        names = [site] if site else list(self.sites)
+        return [n for name in names for n in self._truth(name)[1]]
+
+    def non_article_urls(self, site: str | None = None) -> list[str]:
+        return [n.url for n in self.non_articles(site)]
+
+    def ground_truth(self) -> GroundTruth:
+        return GroundTruth(tuple(self.expected_articles()), tuple(self.non_articles()))
+
+    # --- registry --------------------------------------------------------------------------------
+
+    def registry_toml(self, path: str | Path) -> Path:
+        """Write a site registry (docs/registry-format.md) for the running sites to `path`."""
+        lines = [
+            "# Site registry for the warta sample web (warta.sampleweb), written for this run's",
+            "# ports. Entries without sitemap_urls/feed_urls/listing_urls use auto-discovery.",
+        ]
+        for name, data in self.sites.items():
+            base = self.base_urls[name]
+            entry: dict[str, Any] = {
+                "name": name,
+                "home_url": base,
+                "province": data.province,
+            }
+            if data.regency:
+                entry["regency"] = data.regency
+            entry["language"] = data.language
+            for key, value in data.registry.items():
+                if key in _HINT_URL_KEYS:
+                    entry[key] = [base.rstrip("/") + p for p in value]
+                else:
+                    entry[key] = value
+            lines += ["", "[[site]]"]
+            lines += [f"{key} = {_toml_value(value)}" for key, value in entry.items()]
+        target = Path(path)
+        target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return target
+
+
+# --- HTTP plumbing -------------------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx/1.24.0"
+    sys_version = ""
+    # Idle keep-alive connections end instead of holding a thread forever.
+    timeout = 30
+    server: _SiteServer
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_HEAD(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        web, site = self.server.web, self.server.site_name
+        if web.latency:
+            time.sleep(web.latency)
+        try:
+            response = web.respond(site, self.command, self.path, self.headers)
+        except Exception:  # a rendering bug must show up as a 500, not kill the connection
+            body = b"internal error"
+            response = Response(
+                500, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))], body
+            )
+        self.send_response(response.status)
+        for key, value in response.headers:
+            self.send_header(key, value)
+        self.end_headers()
+        if response.body:
+            self.wfile.write(response.body)
+        web._record(
+            RequestRecord(
+                site=site,
+                method=self.command,
+                path=self.path,
+                status=response.status,
+                bytes_sent=len(response.body),
+                conditional=bool(
+                    self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
+                ),
+                user_agent=self.headers.get("User-Agent", ""),
+                at=datetime.now(UTC),
+            )
+        )
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The request log replaces stderr noise.
+        pass
+
+
+class _SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], web: SampleWeb, site_name: str) -> None:
+        self.web = web
+        self.site_name = site_name
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host name (getfqdn), which can stall on machines
+        # without DNS; the name is never used here.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _redirect(location: str) -> Resource:
+    return Resource("redirect", "text/html", b"", datetime(2024, 1, 1, tzinfo=UTC), redirect=location)
+
+
+def _second(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(microsecond=0)
+
+
+def _not_modified(resource: Resource, headers: Mapping[str, str] | Message) -> bool:
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match:
+        # RFC 9110: If-None-Match wins over If-Modified-Since; weak comparison.
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return "*" in tags or resource.etag in tags
+    if_modified_since = headers.get("If-Modified-Since")
+    if if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError, IndexError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return _second(resource.last_modified) <= since
+    return False
+
+
+def _stamp(at: datetime | None, previous: datetime) -> datetime:
+    """A modification time: `at` (default now), but always a whole second past `previous` so the
+    HTTP Last-Modified (second resolution) visibly moves."""
+    when = (at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    floor = _second(previous) + timedelta(seconds=1)
+    return max(when, floor)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        # JSON string escapes are valid TOML basic-string escapes.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
