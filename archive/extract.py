@@ -145,19 +145,14 @@ def extract_body_text(body: bytes, url: str, *, http_encoding: str | None = None
 
     For scoring the extractor (bench/realpages_f1.py); "" when there is no text at all.
     """
-    page = _read_page(body, http_encoding)
-    if isinstance(page, Extraction):
+    tree = _read_page(body, http_encoding)
+    if isinstance(tree, Extraction):
         return ""
-    extracted = _run_trafilatura(page, url)
+    extracted = _run_trafilatura(tree, url)
     return clean_text(extracted.text) if extracted else ""
 
 
 # --- the stages ---------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Page:
-    tree: HtmlElement
 
 
 @dataclass(slots=True)
@@ -187,15 +182,15 @@ def _extract(
     if article_url_pattern is not None and not article_url_pattern.search(url):
         return Extraction.rejected(Reject.URL_PATTERN, pattern=article_url_pattern.pattern)
 
-    page = _read_page(body, http_encoding)
-    if isinstance(page, Extraction):
-        return page
-    extracted = _run_trafilatura(page, url)
+    tree = _read_page(body, http_encoding)
+    if isinstance(tree, Extraction):
+        return tree
+    extracted = _run_trafilatura(tree, url)
     text = clean_text(extracted.text) if extracted else ""
-    signal = structured_article_signal(page.tree)
+    signal = structured_article_signal(tree)
 
     why = listing_evidence(
-        page.tree,
+        tree,
         url,
         text,
         article_url_pattern=article_url_pattern,
@@ -209,22 +204,22 @@ def _extract(
     needed = min_text_chars_structured if signal else min_text_chars
     if len(text) < needed:
         return Extraction.rejected(Reject.TOO_SHORT, chars=str(len(text)), needed=str(needed))
-    title = pick_title(page.tree, extracted)
+    title = pick_title(tree, extracted)
     if not title:
         return Extraction.rejected(Reject.NO_TITLE)
 
     published = find_published_date(
-        page.tree,
+        tree,
         url,
         text,
         hinted=hinted_published_at,
         htmldate_result=extracted.date if extracted else None,
     )
-    return Extraction(article=_record(page, url, title, text, extracted, signal, published))
+    return Extraction(article=_record(tree, url, title, text, extracted, signal, published))
 
 
 def _record(
-    page: _Page,
+    tree: HtmlElement,
     url: str,
     title: str,
     text: str,
@@ -239,8 +234,8 @@ def _record(
         author=_clean_author(extracted.author if extracted else None),
         published_at=published.at if published else None,
         published_time_known=published.time_known if published else False,
-        language=page_language(page.tree, text),
-        declared_canonical_url=declared_canonical_url(page.tree, url),
+        language=page_language(tree, text),
+        declared_canonical_url=declared_canonical_url(tree, url),
         description=(_one_line(extracted.description) or None) if extracted else None,
         page_type=signal,
     )
@@ -278,7 +273,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SNIFF_BYTES = 4096
 
 
-def _read_page(body: bytes, http_encoding: str | None) -> _Page | Extraction:
+def _read_page(body: bytes, http_encoding: str | None) -> HtmlElement | Extraction:
     """The decoded, parsed page, or the rejection of bytes that are no HTML page."""
     if not body or not body.strip():
         return Extraction.rejected(Reject.EMPTY)
@@ -290,7 +285,7 @@ def _read_page(body: bytes, http_encoding: str | None) -> _Page | Extraction:
     tree = load_html(_CONTROL.sub("", html))
     if tree is None:
         return Extraction.rejected(Reject.NOT_HTML, kind="unparsable")
-    return _Page(tree=tree)
+    return tree
 
 
 def _binary_kind(body: bytes, http_encoding: str | None) -> str | None:
@@ -379,12 +374,12 @@ def _single_byte(encoding: str) -> bool:
 # --- trafilatura --------------------------------------------------------------------------------
 
 
-def _run_trafilatura(page: _Page, url: str) -> _Extracted | None:
+def _run_trafilatura(tree: HtmlElement, url: str) -> _Extracted | None:
     now = datetime.now(UTC)
-    tree = deepcopy(page.tree)  # trafilatura prunes the tree it is given; ours is still needed
-    unwrap_layout_tables(tree)
+    own_copy = deepcopy(tree)  # trafilatura prunes the tree it is given; ours is still needed
+    unwrap_layout_tables(own_copy)
     document = trafilatura.bare_extraction(
-        tree,
+        own_copy,
         url=url,
         with_metadata=True,
         date_extraction_params={

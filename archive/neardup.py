@@ -345,11 +345,18 @@ class NearDuplicateIndex:
     def buckets(self, sig: Signature) -> list[tuple[int, int]]:
         """(band, bucket) pairs of a signature; buckets are signed 64-bit for BIGINT columns."""
         self._check(sig)
-        banded = sig.values[: self.bands * self.rows].astype(_U64).reshape(self.bands, self.rows)
+        return list(enumerate(self.bucket_matrix(sig.values[np.newaxis, :])[0].tolist()))
+
+    def bucket_matrix(self, values: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
+        """Buckets of many signatures at once: (n, num_perm) signature values → (n, bands)
+        buckets, for bulk loads. Row i equals `buckets` of signature i."""
+        n = values.shape[0]
+        banded = values[:, : self.bands * self.rows].astype(_U64)
+        banded = banded.reshape(n, self.bands, self.rows)
         # A salted linear combination, then one mixing pass: distinct bands colliding only adds
         # a candidate that verification drops.
         mixed = _fmix64(banded @ _row_multipliers(self.rows) + _band_salts(self.bands))
-        return list(enumerate(mixed.view(np.int64).tolist()))
+        return mixed.view(np.int64)
 
     def indexable(self, sig: Signature) -> bool:
         return sig.shingles >= MIN_SHINGLES

@@ -32,12 +32,15 @@ from zoneinfo import ZoneInfo
 from lxml.html import HtmlElement
 
 __all__ = [
+    "ARTICLE_TYPES",
     "JAKARTA",
     "PublishedDate",
     "date_from_metadata",
     "date_from_text",
     "find_published_date",
     "is_plausible",
+    "iter_jsonld_objects",
+    "jsonld_types",
     "parse_metadata_datetime",
 ]
 

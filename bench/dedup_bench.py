@@ -31,7 +31,6 @@ import multiprocessing as mp
 import os
 import random
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -143,15 +142,20 @@ class TextGen:
             if w not in seen:
                 seen.add(w)
                 words.append(w)
-        self.vocab = words
-        acc, cum = 0.0, []
-        for rank in range(len(words)):
-            acc += 1.0 / (rank + 2.0) ** 1.02
-            cum.append(acc)
-        self.cum = cum
+        self.vocab = np.array(words, dtype=object)
+        weights = 1.0 / (np.arange(len(words)) + 2.0) ** 1.02
+        self.cum = np.cumsum(weights / weights.sum())
+        self.np_rng = np.random.default_rng(seed)
+        self._buffer: list[str] = []
 
     def words(self, k: int) -> list[str]:
-        return self.rng.choices(self.vocab, cum_weights=self.cum, k=k)
+        # Drawn in blocks: one numpy call per 64k words instead of a bisect per word.
+        if len(self._buffer) < k:
+            draws = np.searchsorted(self.cum, self.np_rng.random(65_536), side="right")
+            self._buffer += self.vocab[np.minimum(draws, len(self.vocab) - 1)].tolist()
+        out = self._buffer[-k:]
+        del self._buffer[-k:]
+        return out
 
     def name(self) -> str:
         rng = self.rng
@@ -279,12 +283,12 @@ class IndexConfig:
 
 
 def _make_chunk(args: tuple[int, int, int, IndexConfig]) -> dict[str, Any]:
-    """Articles [start, start + count) with ids from start + 1: texts, signatures, buckets and
-    cluster ids (a copy joins its original's cluster; cluster id = first member's article id)."""
+    """Articles [start, start + count) with ids from start + 1: texts, signatures and cluster
+    ids (a copy joins its original's cluster; cluster id = first member's article id)."""
     seed, start, count, config = args
     gen = TextGen(seed)
     index = config.index()
-    rows, sigs, buckets = [], [], []
+    rows, sigs = [], []
     recent: list[tuple[str, int]] = []  # (body, cluster id) of recent originals
     for i in range(count):
         article_id = start + i + 1
@@ -296,11 +300,9 @@ def _make_chunk(args: tuple[int, int, int, IndexConfig]) -> dict[str, Any]:
             cluster_id = article_id
             recent.append((body, cluster_id))
             recent = recent[-500:]
-        sig = index.signature(body)
         rows.append((article_id, title, body, cluster_id, len(body.split())))
-        sigs.append(sig.to_bytes())
-        buckets.extend((band, bucket, article_id) for band, bucket in index.buckets(sig))
-    return {"rows": rows, "sigs": sigs, "buckets": buckets}
+        sigs.append(index.signature(body).to_bytes())
+    return {"rows": rows, "sigs": sigs}
 
 
 def _sql_datetime(engine: Engine, value: datetime) -> Any:
@@ -377,33 +379,83 @@ def fill(engine: Engine, target: int, config: IndexConfig, workers: int) -> floa
                     " VALUES (?, ?, ?)",
                     [(r[0], s, scheme) for r, s in zip(rows, chunk["sigs"], strict=True)],
                 )
-                # Sorted, the chunk's bucket rows go into the B-tree in one sweep.
-                cur.executemany(
-                    "INSERT INTO lsh_buckets (band, bucket, article_id) VALUES (?, ?, ?)",
-                    sorted(chunk["buckets"]),
-                )
                 raw.commit()
                 print(
-                    f"\r  filled {have + sum(j[2] for j in jobs[:done]):>9,} / {target:,}"
-                    f"  ({time.monotonic() - started:5.0f} s)",
+                    f"\r  articles {have + sum(j[2] for j in jobs[:done]):>9,} / {target:,}"
+                    f"  ({time.monotonic() - started:4.0f} s)",
                     end="",
                     flush=True,
                 )
         print()
-        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        load_buckets(raw, config.index())
         cur.execute("ANALYZE")
         raw.commit()
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         raw.close()
     return time.monotonic() - started
 
 
+def load_buckets(raw: Any, index: NearDuplicateIndex, batch: int = 100_000) -> None:
+    """Reload lsh_buckets from article_minhashes in key order. Random-order inserts of 40+ rows
+    per article would rewrite most of the B-tree's pages for every chunk, so bulk loads sort
+    everything and build the article_id index afterwards."""
+    started = time.monotonic()
+    cur = raw.cursor()
+    raw.commit()
+    # The rows come from article_minhashes, so their articles exist: checking each row's
+    # foreign key would cost a random probe into the (GB-sized) articles table.
+    cur.execute("PRAGMA foreign_keys=OFF")
+    cur.execute("PRAGMA cache_size=-262144")
+    cur.execute("DROP INDEX IF EXISTS ix_lsh_buckets_article_id")
+    cur.execute("DELETE FROM lsh_buckets")
+    bands, buckets, ids = [], [], []
+    last = 0
+    while True:
+        got = cur.execute(
+            "SELECT article_id, signature FROM article_minhashes WHERE article_id > ?"
+            " AND scheme = ? ORDER BY article_id LIMIT ?",
+            (last, index.scheme, batch),
+        ).fetchall()
+        if not got:
+            break
+        last = got[-1][0]
+        values = np.frombuffer(b"".join(r[1] for r in got), dtype="<u4")
+        matrix = index.bucket_matrix(values.reshape(len(got), index.num_perm).astype(np.uint32))
+        buckets.append(matrix.ravel())
+        bands.append(np.tile(np.arange(index.bands, dtype=np.int16), len(got)))
+        ids.append(np.repeat(np.array([r[0] for r in got], dtype=np.int64), index.bands))
+    band, bucket, article = np.concatenate(bands), np.concatenate(buckets), np.concatenate(ids)
+    order = np.lexsort((article, bucket, band))
+    band, bucket, article = band[order], bucket[order], article[order]
+    step = 1_000_000
+    for i in range(0, len(order), step):
+        cur.executemany(
+            "INSERT INTO lsh_buckets (band, bucket, article_id) VALUES (?, ?, ?)",
+            zip(
+                band[i : i + step].tolist(),
+                bucket[i : i + step].tolist(),
+                article[i : i + step].tolist(),
+                strict=True,
+            ),
+        )
+        print(f"\r  bucket rows {min(i + step, len(order)):>11,} / {len(order):,}", end="")
+    print()
+    cur.execute("CREATE INDEX ix_lsh_buckets_article_id ON lsh_buckets (article_id)")
+    raw.commit()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA cache_size=-2000")
+    print(f"  buckets loaded in {time.monotonic() - started:.0f} s")
+
+
 # --- measuring (runs in a fresh process) ----------------------------------------------------------
 
 
-def _rss_kib() -> int:
+def _status_kib(field: str) -> int:
+    """VmRSS (now) or VmHWM (peak) of this process. Not getrusage's ru_maxrss: Linux carries
+    that across exec, so a child would report its parent's peak."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 
@@ -417,7 +469,7 @@ def measure(db: Path, n: int, config: IndexConfig, seed: int) -> dict[str, Any]:
     with factory() as session:
         size = session.scalar(select(func.count()).select_from(Article)) or 0
         max_id = session.scalar(select(func.max(Article.id))) or 0
-    rss_start = _rss_kib()
+    rss_start = _status_kib("VmRSS")
     work: list[tuple[str, str, bool]] = []
     with factory() as session:
         for _ in range(n):
@@ -480,7 +532,6 @@ def measure(db: Path, n: int, config: IndexConfig, seed: int) -> dict[str, Any]:
                 ).scalar()
                 or 0
             )
-    usage = resource.getrusage(resource.RUSAGE_SELF)
     ms = [d * 1000 for d in dedup]
     return {
         "archive_articles": size,
@@ -496,7 +547,7 @@ def measure(db: Path, n: int, config: IndexConfig, seed: int) -> dict[str, Any]:
         "candidates_per_lookup_mean": statistics.fmean(cand),
         "candidates_per_lookup_max": max(cand),
         "rss_start_mib": rss_start / 1024,
-        "rss_peak_mib": usage.ru_maxrss / 1024,
+        "rss_peak_mib": _status_kib("VmHWM") / 1024,
         "lsh_bucket_rows": buckets,
         "db_mib": sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20,
         "lookup_plan": plan,

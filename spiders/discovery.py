@@ -70,6 +70,8 @@ _PAGINATION_RE = re.compile(r"/page/\d+/?$|[?&](?:page|paged)=\d+(?:&|$)")
 _TAXONOMY_SITEMAP_RE = re.compile(
     r"(?:category|post_tag|tag|author|post_format|users?|taxonomies)(?:-sitemap|[-_])", re.I
 )
+# WordPress feed paths (posts, not comments): /feed/, /feed/atom/, /category/x/feed/ …
+_FEED_PATH_RE = re.compile(r"/feed(?:/(?:rss2?|atom|rdf))?/?(?:$|\?)")
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 _NEXT_TEXT_RE = re.compile(
     r"^\s*(?:older posts|older entries|next(?: page)?|selanjutnya|berikutnya|lebih lama"
@@ -274,6 +276,11 @@ def is_feed_type(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() in _FEED_TYPES
 
 
+def is_feed_path(url: str) -> bool:
+    """A WordPress-style posts feed URL, known without fetching it."""
+    return bool(_FEED_PATH_RE.search(url.partition("#")[0])) and not is_comments_feed(url)
+
+
 def is_comments_feed(url: str, title: str | None = None) -> bool:
     title = (title or "").lower()
     return "/comments/feed" in url or "comment" in title or "komentar" in title
@@ -341,6 +348,9 @@ def _rfc2822(value: str) -> datetime | None:
 class FeedEntry:
     url: str
     published: datetime | None
+    updated: datetime | None = None
+    """Only when the entry states it (Atom <updated>, dcterms:modified): the change signal
+    incremental crawls use. RSS <pubDate> alone says nothing about later edits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,13 +361,13 @@ class ParsedFeed:
 
 def parse_feed(body: bytes, url: str) -> ParsedFeed:
     """RSS or Atom `body` fetched from `url`: entry links (resolved against the feed URL) with
-    their publication date (pubDate/published, else updated) in UTC."""
+    their publication date (pubDate/published, else updated) and stated update date in UTC."""
     parsed = feedparser.parse(body, response_headers={"content-location": url}, sanitize_html=False)
     entries = []
     for item in parsed.entries:
         link = _entry_link(item, url)
         if link:
-            entries.append(FeedEntry(link, _entry_date(item)))
+            entries.append(FeedEntry(link, _entry_date(item), _entry_updated(item)))
     return ParsedFeed(bool(parsed.get("version")) or bool(entries), tuple(entries))
 
 
@@ -382,6 +392,13 @@ def _entry_date(item: feedparser.FeedParserDict) -> datetime | None:
             # feedparser has already normalised the struct_time to UTC.
             return datetime(*value[:6], tzinfo=UTC)
     return None
+
+
+def _entry_updated(item: feedparser.FeedParserDict) -> datetime | None:
+    # Plain dict lookup: feedparser's own get("updated_parsed") falls back to the publication
+    # date, which would make every RSS item look edited when it was published.
+    value = dict.get(item, "updated_parsed")
+    return datetime(*value[:6], tzinfo=UTC) if value else None
 
 
 # --- sitemaps ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import pytest
 
 from warta.sampleweb import BOILERPLATE_LINES, WIB, Article, SampleWeb, load_sites
-from warta.sampleweb.content import HARI
+from warta.sampleweb.content import HARI, indonesian_date
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -64,11 +64,11 @@ def test_sites_articles_and_seeds() -> None:
     assert len(articles) >= 30
     seeds = {a.seed: s.name for s in sites for a in s.real_articles() if a.seed}
     assert seeds == {
-        "000_6104ce18899a4392": "bkkbn-sumsel",
-        "001_bdd9f609f2ce8db4": "ipkb-bengkulu",
-        "002_849f139b831a94ac": "karyanasional",
-        "003_a278296975319cc1": "maklumatnews",
-        "004_78d45e166ef4a858": "sumeks-banyuasin",
+        "000_6104ce18899a4392": "demo-bkkbn-sumsel",
+        "001_bdd9f609f2ce8db4": "demo-ipkb-bengkulu",
+        "002_849f139b831a94ac": "demo-karyanasional",
+        "003_a278296975319cc1": "demo-maklumatnews",
+        "004_78d45e166ef4a858": "demo-sumeks-banyuasin",
     }
     titles = {a.title for a in articles}
     assert any("Penurunanan" in t for t in titles)
@@ -92,7 +92,7 @@ def test_article_bodies_are_realistic_and_clean() -> None:
 
 
 def test_weekdays_in_datelines_match_the_dates() -> None:
-    # Seed 002 keeps its published "Selasa (23/2/2020)" (the event was in 2021), so seeds are exempt.
+    # Seed 002 keeps its published "Selasa (23/2/2020)" (the event was in 2021): seeds are exempt.
     pattern = re.compile(rf"({'|'.join(HARI)})\W{{0,3}}\(?(\d{{1,2}})/(\d{{1,2}})/(\d{{2,4}})\)?")
     checked = 0
     for site in load_sites():
@@ -110,10 +110,14 @@ def test_weekdays_in_datelines_match_the_dates() -> None:
 
 
 def test_robots_sitemap_index_gzip_and_news_sitemap(web: SampleWeb) -> None:
-    base = web.base_urls["karyanasional"]
+    base = web.base_urls["demo-karyanasional"]
     status, headers, body = fetch(base + "robots.txt")
     assert status == 200 and headers["Content-Type"].startswith("text/plain")
-    sitemaps = [ln.split(":", 1)[1].strip() for ln in body.decode().splitlines() if ln.startswith("Sitemap:")]
+    sitemaps = [
+        ln.split(":", 1)[1].strip()
+        for ln in body.decode().splitlines()
+        if ln.startswith("Sitemap:")
+    ]
     assert sitemaps == [base + "sitemap_index.xml", base + "news-sitemap.xml"]
 
     status, _, body = fetch(sitemaps[0])
@@ -127,7 +131,7 @@ def test_robots_sitemap_index_gzip_and_news_sitemap(web: SampleWeb) -> None:
     assert "Content-Encoding" not in headers
     urlset = ElementTree.fromstring(gzip.decompress(body))
     locs = [u.findtext(SM + "loc") for u in urlset.iter(SM + "url")]
-    gz_only = [a for a in web.expected_articles("karyanasional") if a.only_via]
+    gz_only = [a for a in web.expected_articles("demo-karyanasional") if a.only_via]
     assert [a.url for a in gz_only] and all(a.url in locs for a in gz_only)
 
     status, _, body = fetch(sitemaps[1])
@@ -137,7 +141,7 @@ def test_robots_sitemap_index_gzip_and_news_sitemap(web: SampleWeb) -> None:
 
 
 def test_wp_sitemap_is_not_announced_in_robots(web: SampleWeb) -> None:
-    base = web.base_urls["maklumatnews"]
+    base = web.base_urls["demo-maklumatnews"]
     _, _, robots = fetch(base + "robots.txt")
     assert b"Sitemap:" not in robots
     status, _, body = fetch(base + "wp-sitemap.xml")
@@ -148,9 +152,12 @@ def test_wp_sitemap_is_not_announced_in_robots(web: SampleWeb) -> None:
 
 
 def test_feeds_parse_and_are_announced(web: SampleWeb) -> None:
-    base = web.base_urls["maklumatnews"]
+    base = web.base_urls["demo-maklumatnews"]
     _, headers, home = fetch(base)
-    assert f'type="application/rss+xml" title="Maklumat News &raquo; Feed" href="{base}feed/"' in home.decode()
+    assert (
+        f'type="application/rss+xml" title="Maklumat News &raquo; Feed" href="{base}feed/"'
+        in home.decode()
+    )
     assert f'href="{base}feed/atom/"' in home.decode()
 
     status, headers, body = fetch(base + "feed/")
@@ -174,7 +181,11 @@ def test_exclusive_discovery_paths_hold(web: SampleWeb) -> None:
     exclusive = {a.url: a for a in web.expected_articles() if a.only_via}
     for article in exclusive.values():
         assert article.listed_on == article.only_via, article.url
-    kinds = {urlsplit(u).path + ("?" + urlsplit(u).query if urlsplit(u).query else "") for a in exclusive.values() for u in a.only_via}
+    kinds = {
+        urlsplit(u).path + ("?" + urlsplit(u).query if urlsplit(u).query else "")
+        for a in exclusive.values()
+        for u in a.only_via
+    }
     assert kinds == {
         "/post-sitemap2.xml.gz",
         "/wp-sitemap-posts-post-1.xml",
@@ -188,12 +199,12 @@ def test_exclusive_discovery_paths_hold(web: SampleWeb) -> None:
 
 
 def test_listing_pagination_and_custom_page_pattern(web: SampleWeb) -> None:
-    base = web.base_urls["sumeks-banyuasin"]
+    base = web.base_urls["demo-sumeks-banyuasin"]
     _, _, page1 = fetch(base + "category/banyuasin/")
     assert f'<link rel="next" href="{base}category/banyuasin/page/2/">' in page1.decode()
     assert fetch(base + "category/banyuasin/page/3/")[0] == 200
     assert fetch(base + "category/banyuasin/page/4/")[0] == 404
-    gov = web.base_urls["bkkbn-sumsel"]
+    gov = web.base_urls["demo-bkkbn-sumsel"]
     _, _, listing = fetch(gov + "berita/")
     assert b'href="/berita/?hal=2"' in listing
     assert fetch(gov + "robots.txt")[0] == 404
@@ -203,7 +214,7 @@ def test_listing_pagination_and_custom_page_pattern(web: SampleWeb) -> None:
 
 
 def test_conditional_requests_answer_304_and_are_logged(web: SampleWeb) -> None:
-    url = web.url("karyanasional", "/feed/")
+    url = web.url("demo-karyanasional", "/feed/")
     status, headers, body = fetch(url)
     assert status == 200 and headers["ETag"] and headers["Last-Modified"]
     web.clear_request_log()
@@ -211,16 +222,29 @@ def test_conditional_requests_answer_304_and_are_logged(web: SampleWeb) -> None:
     assert fetch(url, {"If-None-Match": '"other", W/' + headers["ETag"]})[0] == 304
     assert fetch(url, {"If-Modified-Since": headers["Last-Modified"]})[0] == 304
     earlier = email.utils.parsedate_to_datetime(headers["Last-Modified"]) - timedelta(seconds=1)
-    assert fetch(url, {"If-Modified-Since": email.utils.format_datetime(earlier, usegmt=True)})[0] == 200
-    assert fetch(url, {"If-None-Match": '"stale"', "If-Modified-Since": headers["Last-Modified"]})[0] == 200
-    log = web.request_log("karyanasional")
+    assert (
+        fetch(url, {"If-Modified-Since": email.utils.format_datetime(earlier, usegmt=True)})[0]
+        == 200
+    )
+    assert (
+        fetch(url, {"If-None-Match": '"stale"', "If-Modified-Since": headers["Last-Modified"]})[0]
+        == 200
+    )
+    log = web.request_log("demo-karyanasional")
     assert [(r.status, r.conditional) for r in log] == [(304, True)] * 3 + [(200, True)] * 2
     assert [r.bytes_sent for r in log] == [0, 0, 0, len(body), len(body)]
     assert all(r.path == "/feed/" and r.method == "GET" for r in log)
 
+    request = urllib.request.Request(url, method="HEAD")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.read() == b""
+        assert int(response.headers["Content-Length"]) == len(body)
+
 
 def test_windows_1252_site_decodes_as_declared(web: SampleWeb) -> None:
-    article = next(a for a in web.expected_articles("bkkbn-sumsel") if "André" in " ".join(a.paragraphs))
+    article = next(
+        a for a in web.expected_articles("demo-bkkbn-sumsel") if "André" in " ".join(a.paragraphs)
+    )
     status, headers, body = fetch(article.url)
     assert status == 200 and headers["Content-Type"] == "text/html"
     assert b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">' in body
@@ -228,12 +252,12 @@ def test_windows_1252_site_decodes_as_declared(web: SampleWeb) -> None:
         body.decode("utf-8")
     text = body.decode("cp1252")
     assert "dr. André Siagian" in text and "–" in text
-    sehati = next(a for a in web.expected_articles("bkkbn-sumsel") if "“Sehati”" in a.title)
+    sehati = next(a for a in web.expected_articles("demo-bkkbn-sumsel") if "“Sehati”" in a.title)
     assert html.escape(sehati.title, quote=False).encode("cp1252") in fetch(sehati.url)[2]
 
 
 def test_redirects_and_404(web: SampleWeb) -> None:
-    base = web.base_urls["karyanasional"]
+    base = web.base_urls["demo-karyanasional"]
     host, port = urlsplit(base).hostname, urlsplit(base).port
     connection = http.client.HTTPConnection(host or "", port, timeout=5)
     connection.request("GET", "/tentang-kami")
@@ -266,8 +290,11 @@ def test_every_expected_article_answers_with_its_title_and_date(web: SampleWeb) 
             assert article.published_at is not None
             assert article.published_at.isoformat() in text, article.url
         else:
+            # No machine-readable date anywhere on the page: only Indonesian text dates it.
             assert article.published_at is None
-            assert article.published_at is None and article.published_date.isoformat() not in text
+            assert article.published_date.isoformat() not in text, article.url
+        if article.date_source == "byline-text":
+            assert indonesian_date(article.published_date) in text, article.url
 
 
 def test_non_articles_answer_with_their_types(web: SampleWeb) -> None:
@@ -281,7 +308,17 @@ def test_non_articles_answer_with_their_types(web: SampleWeb) -> None:
             assert body.startswith(b"%PDF-1.4") and body.rstrip().endswith(b"%%EOF")
         if item.kind == "file" and item.url.endswith(".png"):
             assert body.startswith(b"\x89PNG\r\n\x1a\n")
-    assert {"home", "category", "tag", "author", "search", "page", "notice", "listing", "file"} <= kinds
+    assert {
+        "home",
+        "category",
+        "tag",
+        "author",
+        "search",
+        "page",
+        "notice",
+        "listing",
+        "file",
+    } <= kinds
     article_urls = {a.url for a in web.expected_articles()}
     assert not article_urls & set(web.non_article_urls())
 
@@ -313,8 +350,10 @@ def test_registry_toml_loads_with_required_fields(web: SampleWeb, tmp_path: Path
     assert any(not any(k in e for k in hint_keys) for e in entries)
     for key in (*hint_keys, "article_url_pattern", "listing_page_pattern", "listing_depth"):
         assert any(key in e for e in entries), key
-    gov = next(e for e in entries if e["name"] == "bkkbn-sumsel")
-    assert re.search(gov["article_url_pattern"], next(a.url for a in web.expected_articles("bkkbn-sumsel")))
+    gov = next(e for e in entries if e["name"] == "demo-bkkbn-sumsel")
+    assert re.search(
+        gov["article_url_pattern"], next(a.url for a in web.expected_articles("demo-bkkbn-sumsel"))
+    )
 
     registry = pytest.importorskip("spiders.registry")
     assert len(registry.load_registry(path)) == len(entries)
@@ -325,36 +364,39 @@ def test_registry_toml_loads_with_required_fields(web: SampleWeb, tmp_path: Path
 
 def test_mutations_bump_validators_and_ground_truth() -> None:
     with SampleWeb(latency=0.0) as web:
-        home = web.url("sumeks-banyuasin", "/")
+        home = web.url("demo-sumeks-banyuasin", "/")
         _, before, _ = fetch(home)
         article = Article(
             slug="posyandu-remaja-pertama-di-banyuasin-resmi-dibuka",
             title="Posyandu Remaja Pertama di Banyuasin Resmi Dibuka",
             published=datetime(2024, 10, 2, 9, 0, tzinfo=WIB),
-            body=["Kalimat pertama tentang posyandu remaja. " * 20, "Kalimat kedua yang khas sekali."],
+            body=[
+                "Kalimat pertama tentang posyandu remaja. " * 20,
+                "Kalimat kedua yang khas sekali.",
+            ],
             category="banyuasin",
             key_sentences=["Kalimat kedua yang khas sekali."],
         )
-        web.add_article("sumeks-banyuasin", article, at=datetime(2030, 1, 1, tzinfo=UTC))
+        web.add_article("demo-sumeks-banyuasin", article, at=datetime(2030, 1, 1, tzinfo=UTC))
         assert fetch(home, {"If-None-Match": before["ETag"]})[0] == 200
         assert fetch(home, {"If-Modified-Since": before["Last-Modified"]})[0] == 200
-        status, _, body = fetch(web.url("sumeks-banyuasin", article.path))
+        status, _, body = fetch(web.url("demo-sumeks-banyuasin", article.path))
         assert status == 200 and article.title.encode() in body
-        assert article.title.encode() in fetch(web.url("sumeks-banyuasin", "/feed/"))[2]
-        assert any(a.url.endswith(article.path) for a in web.expected_articles("sumeks-banyuasin"))
+        assert article.title.encode() in fetch(web.url("demo-sumeks-banyuasin", "/feed/"))[2]
+        assert any(a.url.endswith(article.path) for a in web.expected_articles("demo-sumeks-banyuasin"))
 
-        url = web.url("sumeks-banyuasin", article.path)
+        url = web.url("demo-sumeks-banyuasin", article.path)
         _, first, _ = fetch(url)
-        web.edit_article("sumeks-banyuasin", article.slug, title="Judul Baru")
+        web.edit_article("demo-sumeks-banyuasin", article.slug, title="Judul Baru")
         status, second, body = fetch(url, {"If-Modified-Since": first["Last-Modified"]})
         assert status == 200 and b">Judul Baru<" in body
         assert email.utils.parsedate_to_datetime(second["Last-Modified"]) > (
             email.utils.parsedate_to_datetime(first["Last-Modified"])
         )
-        assert "Judul Baru" in {a.title for a in web.expected_articles("sumeks-banyuasin")}
+        assert "Judul Baru" in {a.title for a in web.expected_articles("demo-sumeks-banyuasin")}
 
-        web.add_alias("sumeks-banyuasin", article.slug, "/amp/posyandu-remaja/")
-        assert fetch(web.url("sumeks-banyuasin", "/amp/posyandu-remaja/"))[2] == body
+        web.add_alias("demo-sumeks-banyuasin", article.slug, "/amp/posyandu-remaja/")
+        assert fetch(web.url("demo-sumeks-banyuasin", "/amp/posyandu-remaja/"))[2] == body
 
-        web.remove_article("sumeks-banyuasin", article.slug)
+        web.remove_article("demo-sumeks-banyuasin", article.slug)
         assert fetch(url)[0] == 404

@@ -236,7 +236,9 @@ def demo(keep_serving: bool, parallel: int) -> None:
     """
     from warta.demo import run_demo
 
-    run_demo(_database_url(), parallel=parallel, keep_serving=keep_serving, echo=click.echo)
+    code = run_demo(_database_url(), parallel=parallel, keep_serving=keep_serving, echo=click.echo)
+    if code:
+        raise WartaError(f"some demo crawls failed (exit {code}); see the log above")
 
 
 @main.command()
@@ -333,6 +335,12 @@ def _article_filter(
     )
 
 
+def _wib_day(moment: Any) -> str:
+    from archive.filters import WIB
+
+    return moment.astimezone(WIB).date().isoformat() if moment else "????-??-??"
+
+
 @main.command()
 @click.argument("query")
 @filter_options
@@ -354,7 +362,7 @@ def search(query: str, tags: tuple[str, ...], site_names: tuple[str, ...], regio
         click.echo("no matches")
         return
     for rank, hit in enumerate(hits, 1):
-        day = hit.published_at.date().isoformat() if hit.published_at else "????-??-??"
+        day = _wib_day(hit.published_at)
         click.echo(f"{rank:>3}. {day}  {hit.site}  {hit.title}")
         click.echo(f"     {hit.url}")
         click.echo(f"     {' '.join(hit.snippet.split())}")

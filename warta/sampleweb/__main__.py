@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 from pathlib import Path
 
@@ -37,10 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.registry:
             print(f"registry: {web.registry_toml(args.registry)}")
         print("Serving; Ctrl-C stops.", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

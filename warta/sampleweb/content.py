@@ -55,7 +55,7 @@ _T = TypeVar("_T")
 
 
 def indonesian_date(d: date | datetime, *, weekday: bool = True) -> str:
-    """"Selasa, 28 Mei 2024" — how Indonesian sites print a date."""
+    """ "Selasa, 28 Mei 2024" — how Indonesian sites print a date."""
     text = f"{d.day} {BULAN[d.month - 1]} {d.year}"
     return f"{HARI[d.weekday()]}, {text}" if weekday else text
 

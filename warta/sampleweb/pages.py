@@ -351,9 +351,7 @@ class _WordPress(_Renderer):
                 f"{indonesian_date(modified, weekday=False)}</time></a></span>"
             )
         if style.date_text == "datetime":
-            return (
-                f'<span class="meta-date">{indonesian_date(local)} | {local:%H:%M} WIB</span>'
-            )
+            return f'<span class="meta-date">{indonesian_date(local)} | {local:%H:%M} WIB</span>'
         if style.date_text == "date":
             return f'<span class="posted-on">{indonesian_date(local)}</span>'
         return ""
@@ -382,7 +380,10 @@ class _WordPress(_Renderer):
                 "@type": kind,
                 "@id": url + "#article",
                 "isPartOf": {"@id": url},
-                "author": {"name": article.author or site.title, "@id": self.base + "#/schema/person/" + (article.author_slug or "redaksi")},
+                "author": {
+                    "name": article.author or site.title,
+                    "@id": self.base + "#/schema/person/" + (article.author_slug or "redaksi"),
+                },
                 "headline": article.title,
                 "datePublished": published,
                 "dateModified": modified,
@@ -448,7 +449,8 @@ class _WordPress(_Renderer):
         else:
             return ""
         text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-        return f'<script type="application/ld+json" class="yoast-schema-graph">{text}</script>\n'
+        css = ' class="yoast-schema-graph"' if style.jsonld == "yoast" else ""
+        return f'<script type="application/ld+json"{css}>{text}</script>\n'
 
     # --- single posts ----------------------------------------------------------------------------
 
@@ -485,7 +487,7 @@ class _WordPress(_Renderer):
         return f"""<div id="comments" class="comments-area">
 <div id="respond" class="comment-respond">
 <h3 id="reply-title" class="comment-reply-title">{reply} <small><a rel="nofollow" id="cancel-comment-reply-link" href="#respond" style="display:none;">{cancel}</a></small></h3>
-<form action="{e(self.url('/wp-comments-post.php'))}" method="post" id="commentform" class="comment-form">
+<form action="{e(self.url("/wp-comments-post.php"))}" method="post" id="commentform" class="comment-form">
 <p class="comment-notes"><span id="email-notes">{notes}</span> <span class="required-field-message">{required} <span class="required">*</span></span></p>
 <p class="comment-form-comment"><label for="comment">{comment} <span class="required">*</span></label> <textarea id="comment" name="comment" cols="45" rows="8" maxlength="65525" required></textarea></p>
 <p class="comment-form-author"><label for="author">{name} <span class="required">*</span></label> <input id="author" name="author" type="text" value="" size="30" maxlength="245" required></p>
@@ -527,7 +529,7 @@ class _WordPress(_Renderer):
                 return ""
             links = [self.site.article(slug) for slug in article.related]
             return "\n".join(
-                f'<p><strong>{e(self.style.baca_juga_label)}</strong> '
+                f"<p><strong>{e(self.style.baca_juga_label)}</strong> "
                 f'<a href="{e(self.url(a.path))}">{e(a.title)}</a></p>'
                 for a in links
             )
@@ -645,10 +647,7 @@ class _WordPress(_Renderer):
 
     def static(self, page: StaticPage) -> Resource:
         body = "\n".join(
-            "<p>"
-            + _link_markup(p, lambda path: self.url(path))
-            + "</p>"
-            for p in page.body
+            "<p>" + _link_markup(p, lambda path: self.url(path)) + "</p>" for p in page.body
         )
         main = f"""<article class="page type-page status-publish hentry">
 <header class="entry-header"><h1 class="entry-title">{e(page.title)}</h1></header>
@@ -691,7 +690,9 @@ class _WordPress(_Renderer):
         if pages <= 1:
             return "", ""
         prev_label, next_label = (
-            ("&laquo; Previous", "Next &raquo;") if self.en() else ("&laquo; Sebelumnya", "Berikutnya &raquo;")
+            ("&laquo; Previous", "Next &raquo;")
+            if self.en()
+            else ("&laquo; Sebelumnya", "Berikutnya &raquo;")
         )
 
         def link(n: int) -> str:
@@ -750,7 +751,9 @@ class _WordPress(_Renderer):
                 kind,
                 HTML_UTF8,
                 self.encode(html),
-                _latest(site.changed_at, site.layout_date, *_modified(chunk + self.sidebar_posts())),
+                _latest(
+                    site.changed_at, site.layout_date, *_modified(chunk + self.sidebar_posts())
+                ),
                 page=n,
             )
         return out
@@ -856,7 +859,7 @@ xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"
 xmlns:slash="http://purl.org/rss/1.0/modules/slash/">
 <channel>
 <title>{_x(site.title)}</title>
-<atom:link href="{_x(self.url('/feed/'))}" rel="self" type="application/rss+xml" />
+<atom:link href="{_x(self.url("/feed/"))}" rel="self" type="application/rss+xml" />
 <link>{_x(self.base)}</link>
 <description>{_x(site.tagline)}</description>
 <lastBuildDate>{_rfc822(built)}</lastBuildDate>
@@ -899,8 +902,8 @@ xml:lang="id">
 <subtitle type="text">{_x(site.tagline)}</subtitle>
 <updated>{_zulu(updated)}</updated>
 <link rel="alternate" type="text/html" href="{_x(self.base)}" />
-<id>{_x(self.url('/feed/atom/'))}</id>
-<link rel="self" type="application/atom+xml" href="{_x(self.url('/feed/atom/'))}" />
+<id>{_x(self.url("/feed/atom/"))}</id>
+<link rel="self" type="application/atom+xml" href="{_x(self.url("/feed/atom/"))}" />
 <generator uri="https://wordpress.org/" version="6.4.3">WordPress</generator>
 {chr(10).join(entries)}
 </feed>
@@ -924,7 +927,9 @@ xml:lang="id">
             for a in posts
         ]
 
-    def page_entries(self, extra_files: Iterable[str] = ()) -> list[tuple[str, datetime, str | None]]:
+    def page_entries(
+        self, extra_files: Iterable[str] = ()
+    ) -> list[tuple[str, datetime, str | None]]:
         site = self.site
         entries: list[tuple[str, datetime, str | None]] = [
             (self.base, _latest(site.changed_at, *_modified(site.articles[:1])), None)
@@ -938,13 +943,19 @@ xml:lang="id">
     ) -> Resource:
         rows = []
         for loc, lastmod, image in entries:
-            img = f"\n<image:image><image:loc>{_x(image)}</image:loc></image:image>" if image else ""
-            rows.append(f"<url>\n<loc>{_x(loc)}</loc>\n<lastmod>{_w3c(lastmod)}</lastmod>{img}\n</url>")
+            img = (
+                f"\n<image:image><image:loc>{_x(image)}</image:loc></image:image>" if image else ""
+            )
+            rows.append(
+                f"<url>\n<loc>{_x(loc)}</loc>\n<lastmod>{_w3c(lastmod)}</lastmod>{img}\n</url>"
+            )
         xml = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
             'xmlns:image="http://www.google.com/schemas/sitemap-image/1.1" '
-            'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(rows) + "\n</urlset>\n"
+            'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            + "\n".join(rows)
+            + "\n</urlset>\n"
         ).encode()
         modified = _latest(self.site.changed_at, *(m for _, m, _ in entries))
         if gz:
@@ -980,9 +991,7 @@ xml:lang="id">
         )
         out = {"/sitemap_index.xml": self.sitemap_index(children), **children}
         if style.news_sitemap:
-            out["/news-sitemap.xml"] = self.news_sitemap(
-                site.real_articles()[: style.news_sitemap]
-            )
+            out["/news-sitemap.xml"] = self.news_sitemap(site.real_articles()[: style.news_sitemap])
         return out
 
     def core_sitemaps(self) -> dict[str, Resource]:
@@ -1066,25 +1075,19 @@ class _GoId(_Renderer):
         downloads = "".join(
             f'<a href="{e(f.path)}">{e(f.title)}</a><br>'
             for f in site.files
-            if f.kind in ("pdf", "png") and not f.path.endswith("logo-bkkbn.png")
+            if f.kind in ("pdf", "png")
+            and not f.path.endswith("logo-bkkbn.png")
             and not any(a.image == f.path for a in site.articles)
         )
-        menu = " | ".join(
-            [
-                '<a href="/" class="mainlevel-nav">Beranda</a>',
-                *(
-                    f'<a href="{e(p.path)}" class="mainlevel-nav">{e(p.title)}</a>'
-                    for p in site.pages
-                    if p.title == "Profil"
-                ),
-                '<a href="/berita/" class="mainlevel-nav">Berita</a>',
-                *(
-                    f'<a href="{e(p.path)}" class="mainlevel-nav">{e(p.title)}</a>'
-                    for p in site.pages
-                    if p.title != "Profil"
-                ),
-            ]
-        )
+        # Beranda | <first page> | Berita | <other pages>: the order the old template hard-codes.
+        pages = [
+            f'<a href="{e(p.path)}" class="mainlevel-nav">{e(p.title)}</a>'
+            for p in site.pages
+            if p.in_menu
+        ]
+        berita = '<a href="/berita/" class="mainlevel-nav">Berita</a>'
+        home = '<a href="/" class="mainlevel-nav">Beranda</a>'
+        menu = " | ".join([home, *pages[:1], berita, *pages[1:]])
         return f"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
 <html>
 <head>
@@ -1138,7 +1141,9 @@ class _GoId(_Renderer):
 <tr><td class="small">Hits: {1000 + article.post_id * 7}</td></tr>
 </table>
 <span class="article_separator">&nbsp;</span>"""
-        html = self.frame(f"{article.title}{self.style.title_sep}{self.style.domain_label}", content)
+        html = self.frame(
+            f"{article.title}{self.style.title_sep}{self.style.domain_label}", content
+        )
         deps = [article, *self.latest(), *self.notices()]
         return Resource(
             "notice" if article.kind == "notice" else "article",
@@ -1176,21 +1181,31 @@ class _GoId(_Renderer):
         for n in range(1, pages + 1):
             chunk = posts[(n - 1) * per_page : n * per_page]
             nav = []
-            nav.append("&laquo; Awal" if n == 1 else f'<a href="{e(self.listing_path(1))}">&laquo; Awal</a>')
+            nav.append(
+                "&laquo; Awal"
+                if n == 1
+                else f'<a href="{e(self.listing_path(1))}">&laquo; Awal</a>'
+            )
             nav.append(
                 "&lsaquo; Sebelumnya"
                 if n == 1
                 else f'<a href="{e(self.listing_path(n - 1))}">&lsaquo; Sebelumnya</a>'
             )
             for k in range(1, pages + 1):
-                nav.append(f"<strong>{k}</strong>" if k == n else f'<a href="{e(self.listing_path(k))}">{k}</a>')
+                nav.append(
+                    f"<strong>{k}</strong>"
+                    if k == n
+                    else f'<a href="{e(self.listing_path(k))}">{k}</a>'
+                )
             nav.append(
                 "Berikutnya &rsaquo;"
                 if n == pages
                 else f'<a href="{e(self.listing_path(n + 1))}" title="Berikutnya">Berikutnya &raquo;</a>'
             )
             nav.append(
-                "Akhir &raquo;" if n == pages else f'<a href="{e(self.listing_path(pages))}">Akhir &raquo;</a>'
+                "Akhir &raquo;"
+                if n == pages
+                else f'<a href="{e(self.listing_path(pages))}">Akhir &raquo;</a>'
             )
             content = f"""<div class="componentheading">Berita</div>
 <table class="blog" cellpadding="0" cellspacing="0"><tr><td valign="top">

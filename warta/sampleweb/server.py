@@ -1,7 +1,7 @@
 """SampleWeb: the sample sites served over HTTP on 127.0.0.1, one port per site.
 
     with SampleWeb() as web:
-        web.base_urls            # {"karyanasional": "http://127.0.0.1:40213/", ...}
+        web.base_urls            # {"demo-karyanasional": "http://127.0.0.1:40213/", ...}
         web.registry_toml(path)  # a site registry for these ports
         web.expected_articles()  # the ground truth
         web.request_log()        # what was fetched, with status and bytes
@@ -14,6 +14,7 @@ crawling can be measured; `add_article`, `edit_article` and `remove_article` cha
 from __future__ import annotations
 
 import json
+import logging
 import socketserver
 import threading
 import time
@@ -33,6 +34,7 @@ from warta.sampleweb.pages import Resource, build_routes, render_search
 from warta.sampleweb.truth import ExpectedArticle, GroundTruth, NonArticle, site_truth
 
 HOST = "127.0.0.1"
+logger = logging.getLogger(__name__)
 _HINT_URL_KEYS = ("sitemap_urls", "feed_urls", "listing_urls")
 
 
@@ -85,7 +87,9 @@ class SampleWeb:
         self._lock = threading.RLock()
         self._versions: dict[str, int] = dict.fromkeys(self.sites, 0)
         self._cache: dict[str, tuple[int, dict[str, Resource]]] = {}
-        self._truth_cache: dict[str, tuple[int, tuple[list[ExpectedArticle], list[NonArticle]]]] = {}
+        self._truth_cache: dict[
+            str, tuple[int, tuple[list[ExpectedArticle], list[NonArticle]]]
+        ] = {}
         self._log: list[RequestRecord] = []
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -361,6 +365,9 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 30
     server: _SiteServer
 
+    def version_string(self) -> str:
+        return self.server_version
+
     def do_GET(self) -> None:
         self._serve()
 
@@ -374,16 +381,12 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             response = web.respond(site, self.command, self.path, self.headers)
         except Exception:  # a rendering bug must show up as a 500, not kill the connection
+            logger.exception("sample web: %s %s%s failed", self.command, site, self.path)
             body = b"internal error"
             response = Response(
                 500, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))], body
             )
-        self.send_response(response.status)
-        for key, value in response.headers:
-            self.send_header(key, value)
-        self.end_headers()
-        if response.body:
-            self.wfile.write(response.body)
+        # Logged before the answer goes out: a client holding the response must find it in the log.
         web._record(
             RequestRecord(
                 site=site,
@@ -398,6 +401,12 @@ class _Handler(BaseHTTPRequestHandler):
                 at=datetime.now(UTC),
             )
         )
+        self.send_response(response.status)
+        for key, value in response.headers:
+            self.send_header(key, value)
+        self.end_headers()
+        if response.body:
+            self.wfile.write(response.body)
 
     def log_message(self, format: str, *args: Any) -> None:
         # The request log replaces stderr noise.
@@ -425,7 +434,9 @@ class _SiteServer(ThreadingHTTPServer):
 
 
 def _redirect(location: str) -> Resource:
-    return Resource("redirect", "text/html", b"", datetime(2024, 1, 1, tzinfo=UTC), redirect=location)
+    return Resource(
+        "redirect", "text/html", b"", datetime(2024, 1, 1, tzinfo=UTC), redirect=location
+    )
 
 
 def _second(when: datetime) -> datetime:

@@ -8,7 +8,6 @@ that leaks a link to a "pagination-only" article shows up as a failing ``only_vi
 from __future__ import annotations
 
 import gzip
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -269,10 +268,3 @@ def site_truth(
         if key in everything and (r.kind in HTML_NON_ARTICLE_KINDS or r.kind == "file")
     ]
     return articles, non_articles
-
-
-_WS = re.compile(r"\s+")
-
-
-def normalise_space(text: str) -> str:
-    return _WS.sub(" ", text).strip()

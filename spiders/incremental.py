@@ -1,0 +1,209 @@
+"""Pure decisions of incremental crawling: what a nightly crawl may skip, what it revalidates with a
+conditional request, and which discovery pages' validators it may trust next night.
+
+Nothing here touches Scrapy, the network or the database: NewsSpider feeds in what the archive
+knows (archive.seen.KnownUrl) and what a sitemap, feed or link says, and acts on the answer.
+
+The one rule behind every decision: a URL the archive already holds is skipped unless a signal
+says it changed (a sitemap <lastmod> or a feed entry's <updated> newer than our last fetch), and a
+discovery page is only trusted to be "nothing new behind it" (304) when the crawl that last read
+it followed everything it pointed to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Literal, Protocol
+
+from spiders import discovery
+from spiders.registry import SiteEntry
+
+Action = Literal["fetch", "conditional", "skip"]
+
+# Request kinds (meta["warta_kind"]) whose pages lead to articles rather than being ones.
+DISCOVERY_KINDS = frozenset({"robots", "sitemap", "feed", "listing", "follow"})
+
+DEFAULT_REJECTED_RECHECK = timedelta(days=30)
+DEFAULT_CLOCK_SLACK = timedelta(hours=1)
+
+
+class Known(Protocol):
+    """What archive.seen.KnownUrl offers (a protocol so this module needs no database import)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def last_fetched_at(self) -> datetime: ...
+    @property
+    def etag(self) -> str | None: ...
+    @property
+    def last_modified(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    rejected_recheck: timedelta = DEFAULT_REJECTED_RECHECK
+    """A page judged not to be an article is fetched again only after this long."""
+    clock_slack: timedelta = DEFAULT_CLOCK_SLACK
+    """A change date counts as newer than our fetch unless it is older by at least this much:
+    the site's clock is not ours, and CMSs in WIB sometimes label local time as UTC."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    reason: str
+    """Why, as a stats suffix: unknown, changed, recheck_rejected (fetched) or skipped_lastmod,
+    skipped_known, skipped_rejected, skipped_discovery (skipped)."""
+
+    @property
+    def fetch(self) -> bool:
+        return self.action != "skip"
+
+
+def decide_candidate(
+    known: Known | None,
+    *,
+    changed_at: datetime | None = None,
+    now: datetime,
+    policy: Policy = Policy(),
+) -> Decision:
+    """Whether to request a candidate page (an article or not: extract decides).
+
+    `changed_at` is the source's change signal for the URL: a sitemap <lastmod> or a feed
+    entry's <updated>; None when the source gives none (links, news sitemaps, RSS items).
+    """
+    if known is None:
+        return Decision("fetch", "unknown")
+    if known.kind == "article":
+        if changed_at is None:
+            return Decision("skip", "skipped_known")
+        if is_newer(changed_at, known.last_fetched_at, policy.clock_slack):
+            return Decision("conditional", "changed")
+        return Decision("skip", "skipped_lastmod")
+    if known.kind == "rejected":
+        # Not revalidated conditionally: a 304 would leave the store nothing to record, so the
+        # page would come up for a recheck again every night.
+        if now - known.last_fetched_at >= policy.rejected_recheck:
+            return Decision("fetch", "recheck_rejected")
+        return Decision("skip", "skipped_rejected")
+    if known.kind == "discovery":
+        # A sitemap, feed or listing page listed as a candidate (a home page in a page sitemap):
+        # it is read as what it is, never stored as an article.
+        return Decision("skip", "skipped_discovery")
+    return Decision("fetch", "unknown")
+
+
+def is_newer(changed_at: datetime, fetched_at: datetime, slack: timedelta) -> bool:
+    """Whether a change stamp may be later than our fetch, erring towards yes."""
+    return latest_instant(changed_at) > fetched_at - slack
+
+
+def latest_instant(stamp: datetime) -> datetime:
+    """The latest moment a parsed sitemap/feed date can stand for.
+
+    A bare date (<lastmod>2024-05-28</lastmod>, parsed as midnight UTC) covers the whole day: an
+    edit that afternoon still carries it, so it is read as the end of that day.
+    """
+    stamp = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+    if stamp.astimezone(UTC).timetz().replace(tzinfo=None) == time(0):
+        return stamp + timedelta(days=1)
+    return stamp
+
+
+def validators(known: Known | None, kind: str) -> dict[str, str]:
+    """Conditional request headers for a request of `kind` (meta["warta_kind"]) to a known URL.
+
+    Candidates are revalidated only as archived articles (a 304 is then recorded as "seen");
+    discovery requests only against a discovery page's own validators.
+    """
+    if known is None:
+        return {}
+    wanted = "discovery" if kind in DISCOVERY_KINDS else "article" if kind == "candidate" else ""
+    if known.kind != wanted:
+        return {}
+    headers: dict[str, str] = {}
+    if known.etag:
+        headers["If-None-Match"] = known.etag
+    if known.last_modified:
+        headers["If-Modified-Since"] = known.last_modified
+    return headers
+
+
+# --- listings ------------------------------------------------------------------------------------
+
+
+def listing_has_news(
+    candidates: Iterable[str],
+    known: Collection[str],
+    earlier: Collection[str],
+) -> bool:
+    """Whether a listing page is worth paginating past: it links a candidate the archive does
+    not know and that earlier pages of the same listing did not link already.
+
+    The second condition matters on real sites: a sidebar of latest posts repeats on every page
+    of every listing, so one new post would otherwise keep each listing paginating to its depth.
+    """
+    return any(url not in known and url not in earlier for url in candidates)
+
+
+def rechecks_after_home_not_modified(
+    known: Mapping[str, Known], entry: SiteEntry
+) -> Iterator[tuple[str, Literal["listing", "feed"]]]:
+    """What to revalidate when the home page answers 304.
+
+    An unchanged home page means its links are unchanged, not the listings and feeds behind
+    them: a category the home page does not show can still have a new post. So the category
+    listings and feeds the archive knows as discovery pages are revalidated (each costs a 304
+    when nothing changed). Pagination pages are left to their first page.
+    """
+    for url, info in known.items():
+        if info.kind != "discovery" or not entry.is_in_site(url):
+            continue
+        if discovery.is_feed_path(url) and discovery.accept_feed_url(url, entry):
+            yield url, "feed"
+        elif discovery.looks_like_listing(url) and not discovery.is_pagination(url):
+            if not discovery.is_ignored(url, entry) and not discovery.is_home(url, entry):
+                yield url, "listing"
+
+
+# --- trusting discovery pages --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryFetch:
+    """A discovery page as this crawl read it (200) or revalidated it (304)."""
+
+    url: str
+    fetched_at: datetime
+    etag: str | None
+    last_modified: str | None
+    container: bool = False
+    """robots.txt or a sitemap index: its body lists other discovery pages without saying when
+    they change (robots.txt never does; WordPress core indexes carry no <lastmod>), so a 304 on
+    it would hide changes behind it. Always read in full."""
+
+
+def discovery_records(
+    fetches: Iterable[DiscoveryFetch], incomplete: Collection[str]
+) -> list[DiscoveryFetch]:
+    """What to remember about this crawl's discovery pages (only after a finished crawl).
+
+    A page is remembered without validators — so next night reads it in full again — when it
+    is a container, or when something it led to failed for a reason that may pass (timeouts,
+    5xx, 429): a 304 next night would otherwise hide the page it failed to get for good.
+    """
+    out = []
+    for fetch in fetches:
+        if fetch.container or fetch.url in incomplete:
+            fetch = DiscoveryFetch(fetch.url, fetch.fetched_at, None, None, fetch.container)
+        out.append(fetch)
+    return out
+
+
+def is_transient_status(status: int | None) -> bool:
+    """Whether a failed request may succeed on another night. None: no HTTP answer at all
+    (timeout, DNS, connection refused)."""
+    return status is None or status >= 500 or status in (408, 425, 429)

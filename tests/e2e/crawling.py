@@ -1,0 +1,38 @@
+"""Running real `scrapy crawl` processes against the local sample web, for the e2e tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# The real-site politeness relaxed for a local web, through settings only.
+LOCAL_WEB_SETTINGS = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "TELNETCONSOLE_ENABLED": "False",
+    "LOG_LEVEL": "INFO",
+}
+
+
+def scrapy_crawl(
+    site: str, registry: Path, db_url: str, *extra: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl SITE` from the project root, as an operator would type it."""
+    argv = [sys.executable, "-m", "scrapy", "crawl", site,
+            "-s", f"WARTA_SITES_FILE={registry}", "-s", f"WARTA_DATABASE_URL={db_url}"]
+    for key, value in LOCAL_WEB_SETTINGS.items():
+        argv += ["-s", f"{key}={value}"]
+    argv += list(extra)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}
+    proc = subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"scrapy crawl {site} exited {proc.returncode}:\n{proc.stderr[-5000:]}"
+        )
+    return proc
