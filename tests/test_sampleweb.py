@@ -383,7 +383,8 @@ def test_mutations_bump_validators_and_ground_truth() -> None:
         status, _, body = fetch(web.url("demo-sumeks-banyuasin", article.path))
         assert status == 200 and article.title.encode() in body
         assert article.title.encode() in fetch(web.url("demo-sumeks-banyuasin", "/feed/"))[2]
-        assert any(a.url.endswith(article.path) for a in web.expected_articles("demo-sumeks-banyuasin"))
+        expected = web.expected_articles("demo-sumeks-banyuasin")
+        assert any(a.url.endswith(article.path) for a in expected)
 
         url = web.url("demo-sumeks-banyuasin", article.path)
         _, first, _ = fetch(url)
