@@ -1,7 +1,8 @@
-"""Remove the page furniture trafilatura leaves in article bodies on Indonesian (WordPress) sites.
+"""Remove the page furniture trafilatura leaves in article bodies on Indonesian (WordPress and
+old government CMS) sites.
 
 Every rule matches a whole line (after whitespace is collapsed), never a fragment of one: a sentence
-that merely mentions "baca juga" or "komentar" mid-sentence is body text and stays. The rules are
+that merely mentions "baca juga" or "pengunjung" mid-sentence is body text and stays. The rules are
 data (`RULES`) so tests can check that each one is exercised and the README can list them.
 """
 
@@ -10,7 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["RULES", "Rule", "clean_text", "matching_rule", "normalize_whitespace"]
+__all__ = [
+    "RULES",
+    "Rule",
+    "byline_lines",
+    "clean_text",
+    "matching_rule",
+    "normalize_whitespace",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,17 +29,51 @@ class Rule:
     pattern: re.Pattern[str]
     takes_following_items: bool = False
     """The line is a bare heading ("Baca Juga:") whose link list follows it on the next lines."""
+    following: re.Pattern[str] | None = None
+    """The line is a bare heading whose entries, the next lines matching this, go with it."""
+    max_chars: int | None = None
+    """Longer lines are text that merely starts like the furniture."""
+    about_article: bool = False
+    """The line describes this article (byline, view count) and may carry its date."""
 
     def matches(self, line: str) -> bool:
+        if self.max_chars is not None and len(line) > self.max_chars:
+            return False
         return self.pattern.fullmatch(line) is not None
 
 
-def _rule(name: str, regex: str, *, takes_following_items: bool = False) -> Rule:
-    return Rule(name, re.compile(regex, re.IGNORECASE), takes_following_items)
+def _rule(
+    name: str,
+    regex: str,
+    *,
+    takes_following_items: bool = False,
+    following: str | None = None,
+    max_chars: int | None = None,
+    about_article: bool = False,
+) -> Rule:
+    return Rule(
+        name,
+        re.compile(regex, re.IGNORECASE),
+        takes_following_items,
+        re.compile(following, re.IGNORECASE) if following else None,
+        max_chars,
+        about_article,
+    )
 
 
 _READ_ALSO = r"(?:baca|lihat|simak)\s+(?:juga|pula)"
 _COUNT = r"\d[\d.,]*"
+# Visitor-counter modules of government CMSs: "Jumlah Pengunjung: 1.284.516", "Pengunjung Hari
+# Ini: 312", "Pengunjung Online", "Total Hits". A count or nothing may follow the label, never
+# words, so "Pengunjung hari ini mencapai 5.000 orang." stays.
+_VISITORS = r"(?:pengunjung|kunjungan|visitors?|hits)"
+_PERIOD = (r"(?:hari\s+ini|kemarin|minggu\s+ini|pekan\s+ini|bulan\s+ini|tahun\s+ini|online"
+           r"|today|yesterday|this\s+(?:week|month|year))")
+_COUNTER_LABEL = (
+    rf"(?:(?:statistik|jumlah|total|counter)\s+{_VISITORS}(?:\s+{_PERIOD})?"
+    rf"|{_VISITORS}\s+(?:{_PERIOD}|total)|(?:visitor|hit)\s+counter|statistik\s+situs)"
+)
+_COUNTER_ITEM = rf"{_COUNTER_LABEL}\s*:?\s*(?:{_COUNT}(?:\s*(?:orang|kali|x))?)?"
 
 RULES: tuple[Rule, ...] = (
     # "Baca Juga:" on its own: the related headlines are on the lines after it.
@@ -60,15 +102,26 @@ RULES: tuple[Rule, ...] = (
     _rule("comment-submit",
           r"(?:kirim|posting)\s+komentar|post\s+comment|batalkan\s+balasan|cancel\s+reply|Δ"),
     _rule("back-to-top", r"(?:back\s+to\s+top|kembali\s+ke\s+atas)(?:\s+button)?"),
-    # "oleh -215 Dilihat", "215 Dilihat", "Dibaca 1.234 kali", "1.234 views", also at the end of a
-    # short post-info line ("Diposting oleh Admin – Dibaca 1.234 kali").
+    # "oleh -215 Dilihat", "215 Dilihat", "Dibaca 1.234 kali", "1.234 views", "Hits: 3716",
+    # "Dilihat: 123 kali", also at the end of a short post-info line ("Diposting oleh Admin –
+    # Dibaca 1.234 kali").
     _rule("view-counter",
           rf"(?:.{{0,80}}\s[-–|•·]\s*)?"
           rf"(?:(?:oleh\s*-?\s*)?{_COUNT}\s*(?:kali\s+)?dilihat"
+          rf"|dilihat\s*:?\s*{_COUNT}\s*(?:kali|x)?"
           rf"|dibaca\s*:?\s*{_COUNT}\s*(?:kali)?|{_COUNT}\s*(?:x\s+|kali\s+)?dibaca"
-          rf"|{_COUNT}\s+views?|views?\s*:\s*{_COUNT})"),
+          rf"|{_COUNT}\s+views?|views?\s*:\s*{_COUNT}|hits\s*:\s*(?:{_COUNT})?|hits\s+{_COUNT})",
+          about_article=True),
+    # A heading such as "Statistik Pengunjung" or "Pengunjung" takes the "Hari ini: 128" /
+    # "Total: 210.554" entries under it; one or more counters may also share a line.
+    _rule("visitor-counter",
+          rf"(?:{_COUNTER_ITEM}\s*[,|•·–-]?\s*)+|(?:pengunjung|visitors?)\s*:?",
+          following=rf"(?:[^\W\d][\w ]{{0,30}}?\s*:?\s*{_COUNT}"
+                    rf"(?:\s*(?:orang|kali|x|pengunjung|visitors?))?\s*[,|•·–-]?\s*)+",
+          max_chars=160),
     _rule("posted-by",
-          r"(?:diposting|dipos|ditulis|dipublikasikan|posted|written)\s+(?:oleh|by)\s*:?\s*[^.!?]{1,60}"),
+          r"(?:diposting|dipos|ditulis|dipublikasikan|posted|written)\s+(?:oleh|by)\s*:?\s*[^.!?]{1,60}",
+          about_article=True),
     _rule("no-more-posts", r"no\s+more\s+(?:posts\s+available|pages\s+to\s+load)\s*\.?"),
     _rule("share-prompt",
           r"(?:bagikan|berbagi|share)(?:\s+(?:ini|this|artikel\s+ini|this\s+article|berita\s+ini))?"
@@ -90,6 +143,7 @@ RULES: tuple[Rule, ...] = (
 _LIST_ITEM = re.compile(r"[-•*–·]\s*\S.*")
 # A headline under a bare "Baca Juga:" is short and does not end like a sentence.
 _HEADLINE = re.compile(r".{5,180}(?<![.;,:])")
+_MAX_ENTRY_CHARS = 80
 _SPACE = re.compile(r"[^\S\n]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
@@ -105,9 +159,24 @@ def matching_rule(line: str) -> Rule | None:
 
 def clean_text(text: str) -> str:
     """Drop boilerplate lines and return paragraphs separated by exactly one blank line."""
+    kept, _ = _split(text)
+    return "\n\n".join(kept)
+
+
+def byline_lines(text: str) -> list[str]:
+    """The lines `clean_text` drops that describe the article itself ("Ditulis oleh Admin Rabu,
+    09 Maret 2022", "Selasa, 10 Mei 2022 – Dibaca 12 kali"), in order: the article's date is
+    often only there."""
+    _, dropped = _split(text)
+    return [line for line, rule in dropped if rule.about_article]
+
+
+def _split(text: str) -> tuple[list[str], list[tuple[str, Rule]]]:
+    """The kept lines, and the dropped lines that matched a rule themselves with that rule."""
     lines = [_collapse(line) for line in text.splitlines()]
     lines = [line for line in lines if line]
     kept: list[str] = []
+    dropped: list[tuple[str, Rule]] = []
     i = 0
     while i < len(lines):
         rule = matching_rule(lines[i])
@@ -115,10 +184,14 @@ def clean_text(text: str) -> str:
             kept.append(lines[i])
             i += 1
             continue
+        dropped.append((lines[i], rule))
         i += 1
         if rule.takes_following_items:
             i = _skip_related_items(lines, i)
-    return "\n\n".join(kept)
+        if rule.following is not None:
+            while i < len(lines) and _is_entry(rule.following, lines[i]):
+                i += 1
+    return kept, dropped
 
 
 def normalize_whitespace(text: str) -> str:
@@ -139,6 +212,10 @@ def _skip_related_items(lines: list[str], i: int) -> int:
     if i < len(lines) and _HEADLINE.fullmatch(lines[i]):
         return i + 1
     return i
+
+
+def _is_entry(pattern: re.Pattern[str], line: str) -> bool:
+    return len(line) <= _MAX_ENTRY_CHARS and pattern.fullmatch(line) is not None
 
 
 def _collapse(line: str) -> str:

@@ -23,9 +23,10 @@ names the reject reason, counted as crawl stat ``warta/rejected/<reason>``):
    its markup claims (some themes stamp og:type=article on category pages), when at least three
    and 40 % of the paragraphs of its extracted text are headlines of links to other in-site
    articles (``headline-text``), end like teasers ("[…]", "…", "Baca selengkapnya";
-   ``excerpt-text``), or sit in teaser blocks — small blocks each holding exactly one h1–h4
-   headline link to another article (``teaser-blocks``). A page without a structured article
-   signal is also a listing when it declares itself one (og:type ``website``, JSON-LD
+   ``excerpt-text``), are one or the other when both kinds occur (``teaser-text``: the last page
+   of a category with two teasers), or sit in teaser blocks — small blocks each holding exactly
+   one h1–h4 headline link to another article (``teaser-blocks``). A page without a structured
+   article signal is also a listing when it declares itself one (og:type ``website``, JSON-LD
    ``CollectionPage``/``ItemList``/``SearchResultsPage``/``ProfilePage``) while linking to at least
    ten in-site articles and carrying less than twice ``min_text_chars`` of text — even if that is
    more than an article needs;
@@ -58,7 +59,7 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
-from archive.boilerplate import clean_text
+from archive.boilerplate import byline_lines, clean_text
 from archive.pubdate import (
     ARTICLE_TYPES,
     PublishedDate,
@@ -149,7 +150,7 @@ def extract_body_text(body: bytes, url: str, *, http_encoding: str | None = None
     if isinstance(tree, Extraction):
         return ""
     extracted = _run_trafilatura(tree, url)
-    return clean_text(extracted.text) if extracted else ""
+    return clean_text(_unboxed_text(extracted)) if extracted else ""
 
 
 # --- the stages ---------------------------------------------------------------------------------
@@ -186,7 +187,8 @@ def _extract(
     if isinstance(tree, Extraction):
         return tree
     extracted = _run_trafilatura(tree, url)
-    text = clean_text(extracted.text) if extracted else ""
+    raw_text = _unboxed_text(extracted) if extracted else ""
+    text = clean_text(raw_text)
     signal = structured_article_signal(tree)
 
     why = listing_evidence(
@@ -204,14 +206,16 @@ def _extract(
     needed = min_text_chars_structured if signal else min_text_chars
     if len(text) < needed:
         return Extraction.rejected(Reject.TOO_SHORT, chars=str(len(text)), needed=str(needed))
-    title = pick_title(tree, extracted)
+    title = pick_title(tree, extracted, url)
     if not title:
         return Extraction.rejected(Reject.NO_TITLE)
 
+    # Byline lines ("Ditulis oleh Admin Rabu, 09 Maret 2022") are furniture in the text but often
+    # the only place the page dates the article, so the date search sees them first.
     published = find_published_date(
         tree,
         url,
-        text,
+        "\n\n".join([*byline_lines(raw_text), text]),
         hinted=hinted_published_at,
         htmldate_result=extracted.date if extracted else None,
     )
@@ -239,6 +243,26 @@ def _record(
         description=(_one_line(extracted.description) or None) if extracted else None,
         page_type=signal,
     )
+
+
+_SINGLE_CELL = re.compile(r"\|\s*([^|]*?)\s*\|")
+_SINGLE_RULE = re.compile(r"\|\s*:?-{3,}:?\s*\|")
+
+
+def _unboxed_text(extracted: _Extracted) -> str:
+    """trafilatura's text with one-cell table rows as plain lines.
+
+    trafilatura writes a one-cell table (pull quote, caption, a template's title box) as a
+    "| … |" row; as plain lines they read as text and the boilerplate and headline tests see them.
+    """
+    lines: list[str] = []
+    for line in extracted.text.splitlines():
+        stripped = line.strip()
+        if _SINGLE_RULE.fullmatch(stripped):
+            continue
+        cell = _SINGLE_CELL.fullmatch(stripped)
+        lines.append(cell.group(1) if cell else line)
+    return "\n".join(lines)
 
 
 # --- decoding and sniffing ----------------------------------------------------------------------
@@ -411,6 +435,7 @@ _LAYOUT_TABLE_MARKERS = (
     " | .//p[string-length(normalize-space(.)) > 400]"
     " | .//div[string-length(normalize-space(.)) > 400])[1]"
 )
+_ROWS = "./tr | ./*/tr"
 _TABLE_PARTS = (
     "./thead | ./tbody | ./tfoot | ./caption | ./tr | ./*/tr"
     " | ./tr/td | ./tr/th | ./*/tr/td | ./*/tr/th"
@@ -420,10 +445,22 @@ _TABLE_PARTS = (
 def unwrap_layout_tables(tree: HtmlElement) -> None:
     """Turn layout tables (and their rows and cells, not nested tables') into plain divs."""
     for table in tree.xpath("//table"):
-        if table.xpath(_LAYOUT_TABLE_MARKERS):
+        if table.xpath(_LAYOUT_TABLE_MARKERS) or not _has_grid(table):
             for part in table.xpath(_TABLE_PARTS):
                 part.tag = "div"
             table.tag = "div"
+
+
+def _has_grid(table: HtmlElement) -> bool:
+    """Whether the table has the two rows and two columns any data table has, or is one box.
+
+    Joomla-era templates wrap every module and article part in one-row or one-column tables
+    (title and print button, body, "Hits"); kept as tables they reach the text as "| … |" rows.
+    A single-cell table is a box (pull quote, caption) that trafilatura keeps only as a table.
+    """
+    rows = table.xpath(_ROWS)
+    widths = [len(row.xpath("./td | ./th")) for row in rows]
+    return (len(rows) >= 2 and max(widths) >= 2) or (len(rows) <= 1 and sum(widths) <= 1)
 
 
 # --- structured signals and listing pages -------------------------------------------------------
@@ -479,12 +516,16 @@ def listing_evidence(
     links = _article_links(tree, url, article_url_pattern)
     lines = [line for line in text.split("\n\n") if line]
     anchors = {link.anchor for link in links if len(link.anchor) >= 15}
-    headline_lines = sum(1 for line in lines if _norm(line.lstrip("-•* ")) in anchors)
-    if _most(headline_lines, lines):
+    headlines = [_norm(line.lstrip("-•* ")) in anchors for line in lines]
+    if _most(sum(headlines), lines):
         return "headline-text"
-    excerpt_lines = sum(1 for line in lines if _EXCERPT_END.search(line))
-    if _most(excerpt_lines, lines):
+    excerpts = [_EXCERPT_END.search(line) is not None for line in lines]
+    if _most(sum(excerpts), lines):
         return "excerpt-text"
+    # The last page of a category may hold two teasers: headline and excerpt lines together.
+    teasers = [headline or excerpt for headline, excerpt in zip(headlines, excerpts, strict=True)]
+    if any(headlines) and any(excerpts) and _most(sum(teasers), lines):
+        return "teaser-text"
     if _most(_teaser_lines(tree, lines, links), lines):
         return "teaser-blocks"
     if structured_signal is None and (declared := _declared_listing(tree)):
@@ -694,39 +735,107 @@ def declared_canonical_url(tree: HtmlElement, url: str) -> str | None:
 # --- title, author, language --------------------------------------------------------------------
 
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»·•]+\s+")
+_SEPARATOR_BEFORE = re.compile(r"\s[-|–—:»·•]+\s$")
+_SEPARATOR_AFTER = re.compile(r"^\s[-|–—:»·•]+\s")
+_TRUNCATED = ("...", "…")
+# Where a CMS puts the article's own heading: <h1>/<h2>, and the title markup of WordPress
+# (.entry-title), Joomla (.contentheading, itemprop=headline) and other themes.
+_HEADINGS_XPATH = " | ".join(
+    [
+        "//h1",
+        "//h2",
+        # A <meta itemprop="headline"> is often the SEO title again, site name and all.
+        "//*[@itemprop='headline'][not(self::meta)]",
+        *(
+            f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+            for name in ("contentheading", "entry-title", "post-title", "article-title")
+        ),
+    ]
+)
 
 
-def pick_title(tree: HtmlElement, extracted: _Extracted | None) -> str | None:
+def pick_title(
+    tree: HtmlElement, extracted: _Extracted | None, url: str | None = None
+) -> str | None:
     """The article's own title, without the " - Site Name" suffixes of <title> and og:title.
 
-    The JSON-LD headline and the page's <h1> are what the author typed; <title>/og:title often carry
-    the SEO title with the site name appended.
+    The JSON-LD headline and the page's own heading are what the author typed; <title>/og:title
+    often carry the SEO title with the site name appended. The heading is known by the title
+    spelling it out between separators ("<heading> - BKKBN Sumsel"), which also tells it from
+    the sidebar's headings and from a title that mentions the site name inside the headline.
     """
     site_names = _site_names(tree, extracted)
+    host = _bare_host(urlsplit(url).netloc) if url else ""
     for obj in iter_jsonld_objects(tree):
         headline = obj.get("headline")
         if jsonld_types(obj) & ARTICLE_TYPES and isinstance(headline, str) and headline.strip():
-            return _strip_site_name(unescape(headline), site_names)
+            return _strip_site_name(unescape(headline), site_names, host)
     meta_titles = [t for t in (_meta(tree, "og:title"), _meta(tree, "twitter:title"),
                                _title_element(tree)) if t]
+    headings = [h for h in _headings(tree) if _squash(h) not in site_names]
+    spelled_out = [h for h in headings if any(_title_spells(t, h) for t in meta_titles)]
+    heading = max(spelled_out, key=len, default=None)
     h1s = [t for t in (_one_line(h.text_content()) for h in tree.iter("h1")) if t]
     h1s = [t for t in h1s if _squash(t) not in site_names]
+    # A lone <h1> still beats a section heading that a generic title happens to spell out
+    # ("Berita | BKKBN Sumsel"); the article's heading is most of its title.
+    if heading and (len(h1s) != 1 or any(
+        2 * len(heading) >= len(t) and _title_spells(t, heading) for t in meta_titles
+    )):
+        return heading
     if len(h1s) == 1:
         return h1s[0]
     for h1 in h1s:
         if any(_norm(h1) in _norm(title) for title in meta_titles):
             return h1
     for title in meta_titles:
-        if stripped := _strip_site_name(title, site_names):
+        if stripped := _strip_site_name(title, site_names, host):
             return stripped
     if extracted and extracted.title:
-        return _strip_site_name(extracted.title, site_names)
+        return _strip_site_name(extracted.title, site_names, host)
     return h1s[0] if h1s else None
+
+
+def _headings(tree: HtmlElement) -> list[str]:
+    """Texts of the elements that may hold the article's heading, in page order, once each."""
+    found: dict[str, None] = {}
+    for element in tree.xpath(_HEADINGS_XPATH):
+        if text := _one_line(element.text_content()):
+            found.setdefault(text, None)
+    return list(found)
+
+
+def _title_spells(title: str, heading: str) -> bool:
+    """Whether `title` is `heading`, alone or between separators ("Site :: <heading> | Berita"),
+    or cut short with an ellipsis ("<start of heading>... - Site")."""
+    title, heading = _norm(title), _norm(heading)
+    start = title.find(heading)
+    while start >= 0:
+        before, after = title[:start], title[start + len(heading) :]
+        if (not before or _SEPARATOR_BEFORE.search(before)) and (
+            not after or _SEPARATOR_AFTER.match(after)
+        ):
+            return True
+        start = title.find(heading, start + 1)
+    parts = [title, *(title[: m.start()] for m in _TITLE_SEPARATORS.finditer(title))]
+    for part in parts:
+        if part.endswith(_TRUNCATED):
+            stem = part.rstrip(" .…")
+            if len(stem) >= _MIN_TRUNCATED_TITLE and heading.startswith(stem):
+                return True
+    return False
+
+
+_MIN_TRUNCATED_TITLE = 20
 
 
 def _site_names(tree: HtmlElement, extracted: _Extracted | None) -> set[str]:
     names = {_meta(tree, "og:site_name"), _meta(tree, "application-name")}
-    if extracted and extracted.sitename:
+    # Without a declared name trafilatura takes whichever part of <title> holds a dot, which is
+    # as often the headline ("… Layani 12.460 Akseptor - BKKBN Sumsel") as the site.
+    if extracted and extracted.sitename and _norm(extracted.sitename) not in _norm(
+        _title_element(tree)
+    ):
         names.add(extracted.sitename)
     for obj in iter_jsonld_objects(tree):
         if jsonld_types(obj) & {"WebSite", "Organization", "NewsMediaOrganization"}:
@@ -736,27 +845,39 @@ def _site_names(tree: HtmlElement, extracted: _Extracted | None) -> set[str]:
     return {_squash(name) for name in names if name}
 
 
-def _strip_site_name(title: str, site_names: set[str]) -> str:
+def _strip_site_name(title: str, site_names: set[str], host: str = "") -> str:
     """Drop a leading or trailing site name ("Judul - Sumeks", "Sumeks | Judul")."""
     title = _one_line(title)
     separators = list(_TITLE_SEPARATORS.finditer(title))
     if not separators:
         return title
     last, first = separators[-1], separators[0]
-    if _is_site_name(title[last.end() :], site_names):
+    if _is_site_name(title[last.end() :], site_names, host):
         return title[: last.start()].strip()
-    if _is_site_name(title[: first.start()], site_names):
+    if _is_site_name(title[: first.start()], site_names, host):
         return title[first.end() :].strip()
     return title
 
 
-def _is_site_name(text: str, site_names: set[str]) -> bool:
-    return _squash(text) in site_names or _looks_like_host(text)
+def _is_site_name(text: str, site_names: set[str], host: str = "") -> bool:
+    return _squash(text) in site_names or _looks_like_host(text) or _named_after_host(text, host)
 
 
 def _looks_like_host(text: str) -> bool:
     return re.fullmatch(r"[\w-]+(?:\.[\w-]+)*\.(?:com|co\.id|id|net|org|go\.id|news)", text.strip(),
                         re.IGNORECASE) is not None
+
+
+_MAX_SITE_NAME_WORDS = 4
+
+
+def _named_after_host(text: str, host: str) -> bool:
+    """Whether every word of a short title part is in the host name: "BKKBN Sumsel" on
+    sumsel.bkkbn.go.id, "Tribun Sumsel" on sumsel.tribunnews.com."""
+    words = re.findall(r"[^\W_]+", text.casefold())
+    if not host or not words or len(words) > _MAX_SITE_NAME_WORDS or sum(map(len, words)) < 4:
+        return False
+    return all(len(word) >= 2 and word in host for word in words)
 
 
 def _title_element(tree: HtmlElement) -> str:

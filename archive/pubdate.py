@@ -4,7 +4,10 @@ Sources, most trusted first:
 
 1. page metadata: JSON-LD ``datePublished`` (also inside ``@graph``), then ``<meta>`` tags such as
    ``article:published_time`` and ``<time itemprop="datePublished">``, then the date htmldate found
-   (non-extensive search: headers, URL, date-classed elements);
+   (non-extensive search: headers, URL, date-classed elements), then the date old CMSs print in a
+   marked element: Joomla's ``<td class="createdate">Selasa, 10 Mei 2022 08:15</td>`` and
+   ``<dd class="published">``, an ``itemprop="datePublished"`` element's text, else a short byline
+   element ("Ditulis oleh Administrator Rabu, 09 Maret 2022");
 2. an Indonesian dateline in the article text: "Selasa, 28 Mei 2024", "28 Mei 2024 10:15 WIB",
    "Palembang(10/03/2022)", "Jumat,(1/11/24)", "Selasa (23/2/2020)"; a day and month without a year
    ("(28/5)", "Selasa, 5/4") borrows the year from the hinted date or a date in the URL, else it is
@@ -35,6 +38,7 @@ __all__ = [
     "ARTICLE_TYPES",
     "JAKARTA",
     "PublishedDate",
+    "date_from_markup",
     "date_from_metadata",
     "date_from_text",
     "find_published_date",
@@ -61,7 +65,7 @@ class PublishedDate:
     at: datetime
     time_known: bool
     source: str
-    """'jsonld', 'meta', 'htmldate', 'text' or 'hint'."""
+    """'jsonld', 'meta', 'htmldate', 'markup', 'text' or 'hint'."""
 
 
 def find_published_date(
@@ -85,9 +89,15 @@ def find_published_date(
     meta = date_from_metadata(tree, now=now) if tree is not None else None
     if meta is None and htmldate_result:
         meta = _plausible(parse_metadata_datetime(htmldate_result, "htmldate"), now)
-    year_ref = meta.at if meta else hint.at if hint else _date_in_url(url)
+    url_date = _date_in_url(url)
+    markup = None
+    if tree is not None:
+        markup_ref = meta.at if meta else hint.at if hint else url_date
+        markup = date_from_markup(tree, year_reference=markup_ref, now=now)
+    year_ref = meta.at if meta else markup.at if markup else hint.at if hint else url_date
     in_text = date_from_text(text, year_reference=year_ref, now=now)
-    ranked = [d for d in (meta, in_text, hint) if d is not None]
+    # The printed date also gives the time of day that htmldate's day-only result lacks.
+    ranked = [d for d in (meta, markup, in_text, hint) if d is not None]
     if not ranked:
         return None
     return _with_known_time(ranked[0], ranked[1:])
@@ -103,6 +113,61 @@ def date_from_metadata(tree: HtmlElement, *, now: datetime | None = None) -> Pub
         if found := _plausible(parse_metadata_datetime(value, "meta"), now):
             return found
     return None
+
+
+# Elements in which a CMS prints the publication date as text rather than as metadata. Only names
+# that mean "this article's creation date": generic "date" classes also mark sidebar and comment
+# dates.
+_DATE_ELEMENTS_XPATH = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' createdate ')]"
+    " | //dd[contains(concat(' ', normalize-space(@class), ' '), ' published ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' create ')]"
+    " | //*[@itemprop='datePublished'][not(self::meta)]"
+)
+
+
+# "Ditulis oleh Administrator Rabu, 09 Maret 2022": a byline element that also dates the article.
+_BYLINE = re.compile(
+    r"(?:ditulis|diposting|dipublikasikan|diterbitkan|posted|written|published)\s+(?:oleh|by|on)\b",
+    re.IGNORECASE,
+)
+_MAX_BYLINE_CHARS = 150
+
+
+def date_from_markup(
+    tree: HtmlElement, *, year_reference: datetime | None = None, now: datetime | None = None
+) -> PublishedDate | None:
+    """The date printed in the first element marked as the article's creation date that has one,
+    else in the first short byline element ("Ditulis oleh Admin Rabu, 09 Maret 2022").
+
+    Joomla prints "Selasa, 10 Mei 2022 08:15" in such an element; trafilatura drops these short
+    lines from the text, so the text dateline cannot see them.
+    """
+    now = now or datetime.now(UTC)
+    for element in tree.xpath(_DATE_ELEMENTS_XPATH):
+        for attribute in ("datetime", "content", "title"):
+            value = element.get(attribute)
+            if value and (found := _plausible(parse_metadata_datetime(value, "markup"), now)):
+                return found
+        if found := _printed_date(element, year_reference, now):
+            return found
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in ("script", "style", "head"):
+            continue
+        own = (element.text or "").lstrip()
+        if _BYLINE.match(own) and (found := _printed_date(element, year_reference, now)):
+            return found
+    return None
+
+
+def _printed_date(
+    element: HtmlElement, year_reference: datetime | None, now: datetime
+) -> PublishedDate | None:
+    printed = " ".join(element.text_content().split())
+    if not printed or len(printed) > _MAX_BYLINE_CHARS:
+        return None
+    found = date_from_text(printed, year_reference=year_reference, now=now)
+    return replace(found, source="markup") if found else None
 
 
 def parse_metadata_datetime(value: str, source: str = "meta") -> PublishedDate | None:

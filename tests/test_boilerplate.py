@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from archive.boilerplate import RULES, clean_text, matching_rule, normalize_whitespace
+from archive.boilerplate import (
+    RULES,
+    byline_lines,
+    clean_text,
+    matching_rule,
+    normalize_whitespace,
+)
 
 # Lines each rule must catch, as trafilatura leaves them on real Indonesian and English sites.
 EXAMPLES: dict[str, list[str]] = {
@@ -37,7 +43,23 @@ EXAMPLES: dict[str, list[str]] = {
     "comment-submit": ["Kirim Komentar", "Post Comment", "Batalkan balasan", "Δ"],
     "back-to-top": ["Back to top button", "Back to top", "Kembali ke atas"],
     "view-counter": ["oleh -215 Dilihat", "215 Dilihat", "Dibaca 1.234 kali", "1.234 views",
-                     "Diposting oleh Admin Humas – Dibaca 1.234 kali", "Views: 88"],
+                     "Diposting oleh Admin Humas – Dibaca 1.234 kali", "Views: 88", "Hits: 3716",
+                     "Hits:", "Dilihat: 123 kali", "Dilihat 45x",
+                     "Selasa, 10 Mei 2022 08:15 - Hits: 1234"],
+    # Joomla-era government sites' visitor-counter module, and its heading.
+    "visitor-counter": [
+        "Statistik Pengunjung",
+        "Jumlah Pengunjung: 1.284.516",
+        "Pengunjung Hari Ini: 312",
+        "Pengunjung Online",
+        "Pengunjung Online: 7 orang",
+        "Total Pengunjung 210.554",
+        "Total Hits",
+        "Total Hits: 98.765",
+        "Jumlah Pengunjung: 1.284.516 Pengunjung Hari Ini: 312",
+        "Pengunjung",
+        "Visitors Today: 51",
+    ],
     "posted-by": ["Diposting oleh Admin Humas", "Posted by redaksi"],
     "no-more-posts": ["No More Posts Available.", "No more pages to load."],
     "share-prompt": ["Bagikan:", "Share this:", "Bagikan ini:", "Share", "Berbagi"],
@@ -70,6 +92,12 @@ BODY_LINES = [
     "Reporter : Iskandar",
     "andre",
     "( rs )",
+    # Sentences about visitors and hits, not counters.
+    "Pengunjung hari ini mencapai 5.000 orang.",
+    "Jumlah pengunjung Pantai Panjang meningkat 20 persen selama libur Lebaran.",
+    "Total pengunjung pameran produk UPPKA tercatat 1.200 orang selama tiga hari.",
+    "Statistik pengunjung posyandu menunjukkan kenaikan sejak Januari.",
+    "Hits",
 ]
 
 
@@ -166,3 +194,35 @@ def test_cleaning_is_idempotent() -> None:
 def test_empty_text() -> None:
     assert clean_text("") == ""
     assert clean_text("Tinggalkan Balasan\n\nBack to top button") == ""
+
+
+def test_visitor_counter_heading_takes_its_entries() -> None:
+    text = (
+        "Paragraf pertama.\nPengunjung\nHari ini: 128\nTotal: 210.554\n"
+        "Statistik Pengunjung\nJumlah Pengunjung: 1.284.516\nKemarin: 1.020\nParagraf kedua."
+    )
+    assert clean_text(text) == "Paragraf pertama.\n\nParagraf kedua."
+
+
+def test_visitor_counter_entries_need_the_heading() -> None:
+    # "Total: 12.460" alone is a figure of the article, not a counter.
+    text = "Hasil pelayanan KB serentak:\nTotal: 12.460\nImplan: 4.735"
+    assert clean_text(text) == "Hasil pelayanan KB serentak:\n\nTotal: 12.460\n\nImplan: 4.735"
+
+
+def test_visitor_counter_rule_only_takes_short_lines() -> None:
+    many = " ".join(["Pengunjung Hari Ini: 312"] * 8)
+    assert len(many) > 160
+    assert matching_rule(many) is None
+
+
+def test_byline_lines_are_the_dropped_lines_about_the_article() -> None:
+    text = (
+        "Ditulis oleh Administrator Rabu, 09 Maret 2022\nStatistik Pengunjung\n"
+        "Isi berita.\nSelasa, 10 Mei 2022 08:15 - Dibaca 12 kali\nBaca Juga: Judul Lain"
+    )
+    assert byline_lines(text) == [
+        "Ditulis oleh Administrator Rabu, 09 Maret 2022",
+        "Selasa, 10 Mei 2022 08:15 - Dibaca 12 kali",
+    ]
+    assert clean_text(text) == "Isi berita."

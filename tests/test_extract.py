@@ -9,10 +9,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from lxml.html import fromstring
 
 import archive.extract as extract_module
 from archive.boilerplate import matching_rule
-from archive.extract import Reject, decode_html, extract, extract_body_text, non_article_url_rule
+from archive.extract import (
+    Reject,
+    decode_html,
+    extract,
+    extract_body_text,
+    non_article_url_rule,
+    unwrap_layout_tables,
+)
 from archive.pubdate import JAKARTA
 from archive.records import ArticleRecord
 
@@ -469,3 +477,221 @@ def test_extract_body_text_ignores_the_verdict() -> None:
     text = extract_body_text(fixture(case.file), case.url)
     assert text == article_of(case).text
     assert extract_body_text(b"%PDF-1.4", case.url) == ""
+
+
+# --- Joomla-era table-layout government sites ---------------------------------------------------
+# Pages saved from the sample web's demo-bkkbn-sumsel site, windows-1252 bytes as served: the title
+# sits in <td class="contentheading">, <title> appends " - BKKBN Sumsel", a visitor-counter module
+# and "Hits: N" surround the article, and every part of the page is a table.
+
+JOOMLA_BASE = "https://sumsel.bkkbn.example/berita/"
+JOOMLA_CASES = [
+    Case(
+        file="sumsel_joomla_kampung_kb_cp1252.html",
+        url=JOOMLA_BASE + "412-kampung-kb-sehati-desa-sukamaju-raih-juara-i-tingkat-provinsi.html",
+        # The site name inside the headline stays; only the appended one goes.
+        title="Kampung KB “Sehati” Desa Sukamaju Raih Juara I Tingkat Provinsi – BKKBN Sumsel "
+        "Beri Apresiasi",
+        published_at=jakarta(2024, 6, 20),
+        time_known=False,
+        page_type=None,
+        body_sentences=(
+            "Palembang – Kampung KB “Sehati” Desa Sukamaju, Kecamatan Sekayu, Kabupaten Musi "
+            "Banyuasin, meraih juara pertama",
+            "Tim dari BKKBN Pusat dijadwalkan melakukan verifikasi lapangan pada bulan Agustus.",
+        ),
+    ),
+    Case(
+        file="sumsel_joomla_pelayanan_kb_cp1252.html",
+        url=JOOMLA_BASE + "388-pelayanan-kb-serentak-di-17-kabupaten-kota-sumsel-layani-12-460-"
+        "akseptor.html",
+        # trafilatura reads this <title> as site "Pelayanan … 12.460 Akseptor" (the part with a
+        # dot) and title "BKKBN Sumsel".
+        title="Pelayanan KB Serentak di 17 Kabupaten/Kota Sumsel Layani 12.460 Akseptor",
+        published_at=jakarta(2023, 8, 2),
+        time_known=False,
+        page_type=None,
+        body_sentences=(
+            "Palembang – Rabu (2/8/2023), Perwakilan BKKBN Provinsi Sumatera Selatan",
+            "yang turut melayani pemasangan implan menyebutkan bahwa",
+        ),
+    ),
+]
+JOOMLA_FURNITURE = [
+    "Statistik Pengunjung",
+    "Jumlah Pengunjung",
+    "Pengunjung Hari Ini",
+    "Hits",
+    "Cetak",
+    "Pengumuman",
+    "Unduhan",
+    "Berita Terbaru",
+    "Tautan",
+    "Hak Cipta",
+    "Berencana itu Keren",
+]
+
+
+@pytest.mark.parametrize("case", JOOMLA_CASES, ids=lambda c: c.file)
+def test_joomla_table_layout_article(case: Case) -> None:
+    article = article_of(case)
+    assert article.title == case.title
+    assert article.published_at == case.published_at
+    assert article.published_time_known is case.time_known
+    assert article.page_type == case.page_type
+    assert article.language == "id"
+    for sentence in case.body_sentences:
+        assert sentence in article.text
+    for furniture in JOOMLA_FURNITURE:
+        assert furniture not in article.text, furniture
+    paragraphs = article.text.split("\n\n")
+    assert len(paragraphs) >= 5
+    # The layout tables are gone: no "| … |" rows, one paragraph per <p>.
+    assert not any(p.startswith("|") or p.endswith("|") for p in paragraphs)
+    assert all(matching_rule(p) is None for p in paragraphs)
+
+
+def test_joomla_listing_page_with_two_teasers_is_rejected() -> None:
+    # The last page of the news category: two headline links, each with an excerpt ending "...".
+    body = fixture("sumsel_joomla_listing_page2_cp1252.html")
+    result = extract(body, JOOMLA_BASE + "?hal=2")
+    assert (result.reject_reason, result.details) == ("listing-page", {"why": "teaser-text"})
+
+
+def joomla_page(
+    *, title: str | None = None, heading: str | None = None, head: str = "", row: str = "",
+    dateline: bool = True,
+) -> bytes:
+    """The Pelayanan KB fixture with its <title>, heading cell, <head> or first rows changed."""
+    html = fixture(JOOMLA_CASES[1].file).decode("cp1252")
+    old_title = JOOMLA_CASES[1].title
+    if title is not None:
+        html = html.replace(f"<title>{old_title} - BKKBN Sumsel</title>", f"<title>{title}</title>")
+    if heading is not None:
+        html = html.replace(f'<td class="contentheading" width="100%">{old_title}</td>', heading)
+    if not dateline:
+        html = html.replace("Rabu (2/8/2023), ", "")
+    html = html.replace("</head>", f"{head}</head>")
+    body_table = '<table class="contentpaneopen">\n'
+    html = html.replace(body_table, body_table + row)
+    return html.encode("cp1252")
+
+
+PELAYANAN = "Pelayanan KB Serentak di 17 Kabupaten/Kota Sumsel Layani 12.460 Akseptor"
+NEUTRAL_URL = "https://berita-daerah.example/berita/388-pelayanan-kb-serentak.html"
+
+
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [
+        # The site name before the headline, and the WordPress / microdata heading markup.
+        (f"BKKBN Sumsel :: {PELAYANAN}", f'<td><h2 class="entry-title">{PELAYANAN}</h2></td>'),
+        (f"{PELAYANAN} | Berita | BKKBN Sumsel",
+         f'<td><div itemprop="headline">{PELAYANAN}</div></td>'),
+        # An SEO title cut short.
+        ("Pelayanan KB Serentak di 17 Kabupaten... - BKKBN Sumsel", None),
+        (f"{PELAYANAN} - BKKBN Sumsel", f"<td><h1>{PELAYANAN}</h1></td>"),
+    ],
+)
+def test_the_heading_the_title_spells_out_is_the_title(title: str, heading: str | None) -> None:
+    article = extract(joomla_page(title=title, heading=heading), JOOMLA_CASES[1].url).article
+    assert article is not None
+    assert article.title == PELAYANAN
+
+
+def test_a_sidebar_heading_the_title_does_not_spell_out_is_not_the_title() -> None:
+    heading = f'<td class="contentheading">{PELAYANAN}</td><td><h2>Berita Terbaru</h2></td>'
+    article = extract(joomla_page(heading=heading), JOOMLA_CASES[1].url).article
+    assert article is not None
+    assert article.title == PELAYANAN
+
+
+def test_a_lone_h1_beats_a_section_heading_a_generic_title_spells_out() -> None:
+    heading = f'<td><h1>{PELAYANAN}</h1></td><td><h2 class="componentheading">Berita</h2></td>'
+    body = joomla_page(title="Berita | Perwakilan BKKBN Provinsi Sumatera Selatan", heading=heading)
+    article = extract(body, JOOMLA_CASES[1].url).article
+    assert article is not None
+    assert article.title == PELAYANAN
+
+
+@pytest.mark.parametrize(
+    ("url", "head", "expected"),
+    [
+        # The suffix is the declared site name.
+        (NEUTRAL_URL, '<meta property="og:site_name" content="BKKBN Sumsel">', PELAYANAN),
+        # Every word of the suffix is in the host name.
+        ("https://sumsel.bkkbn.go.id/berita/388-pelayanan-kb-serentak.html", "", PELAYANAN),
+        # Nothing says what the suffix is: the whole <title>, never trafilatura's "BKKBN Sumsel".
+        (NEUTRAL_URL, "", f"{PELAYANAN} - BKKBN Sumsel"),
+    ],
+)
+def test_title_without_a_heading_loses_only_a_known_site_name(
+    url: str, head: str, expected: str
+) -> None:
+    body = joomla_page(heading=f"<td>{PELAYANAN}</td>", head=head)
+    article = extract(body, url).article
+    assert article is not None
+    assert article.title == expected
+
+
+def test_site_name_inside_the_headline_stays() -> None:
+    title = "Kampung KB Sehati Raih Juara – BKKBN Sumsel Beri Apresiasi"
+    body = joomla_page(title=f"{title} - BKKBN Sumsel", heading="<td></td>",
+                       head='<meta property="og:site_name" content="BKKBN Sumsel">')
+    article = extract(body, JOOMLA_CASES[1].url).article
+    assert article is not None
+    assert article.title == title
+
+
+@pytest.mark.parametrize(
+    ("row", "expected", "time_known"),
+    [
+        # Joomla 1.5: "Ditulis oleh" and the date in rows of their own; trafilatura drops both.
+        ('<tr><td colspan="2"><span class="small">Ditulis oleh Administrator</span></td></tr>'
+         '<tr><td valign="top" colspan="2" class="createdate">Selasa, 10 Mei 2022 08:15</td></tr>',
+         jakarta(2022, 5, 10, 8, 15), True),
+        # Author and date on one line.
+        ('<tr><td class="small">Ditulis oleh Administrator Rabu, 09 Maret 2022</td></tr>',
+         jakarta(2022, 3, 9), False),
+        ("<tr><td><p>Ditulis oleh Administrator Rabu, 09 Maret 2022</p></td></tr>",
+         jakarta(2022, 3, 9), False),
+        # A date that is only in a view-counter line of the text.
+        ("<tr><td><p>Selasa, 10 Mei 2022 08:15 - Dilihat: 123 kali</p></td></tr>",
+         jakarta(2022, 5, 10, 8, 15), True),
+    ],
+)
+def test_joomla_dates(row: str, expected: datetime, time_known: bool) -> None:
+    article = extract(joomla_page(row=row, dateline=False), JOOMLA_CASES[1].url).article
+    assert article is not None
+    assert article.published_at == expected
+    assert article.published_time_known is time_known
+    assert "Ditulis oleh" not in article.text
+    assert "Dilihat" not in article.text
+
+
+def test_layout_tables_become_divs_but_data_tables_and_boxes_stay() -> None:
+    tree = fromstring(
+        "<html><body>"
+        '<table id="module"><tr><th>Statistik Pengunjung</th></tr><tr><td>312</td></tr></table>'
+        '<table id="heading"><tr><td>Judul</td><td>Cetak</td></tr></table>'
+        '<table id="data"><tr><th>Kabupaten</th><th>Akseptor</th></tr>'
+        "<tr><td>Palembang</td><td>1.204</td></tr></table>"
+        '<table id="box"><tr><td>“Kutipan dari narasumber.”</td></tr></table>'
+        "</body></html>"
+    )
+    unwrap_layout_tables(tree)
+    tags = {element.get("id"): element.tag for element in tree.iter() if element.get("id")}
+    assert tags == {"module": "div", "heading": "div", "data": "table", "box": "table"}
+    assert not tree.xpath("//div[@id='module']//td | //div[@id='heading']//td")
+
+
+def test_one_cell_table_reads_as_a_plain_paragraph() -> None:
+    paragraph = "<p>" + "Kader posyandu mendampingi keluarga berisiko stunting. " * 8 + "</p>"
+    quote = "“Kampung KB yang hidup adalah yang kelompok kegiatannya berjalan,” tegasnya."
+    body = (
+        f"<html><body><article><h1>Judul</h1>{paragraph}"
+        f"<table><tr><td>{quote}</td></tr></table>{paragraph}</article></body></html>"
+    ).encode()
+    text = extract_body_text(body, "https://x.example/berita/kampung-kb-yang-hidup/")
+    assert f"\n\n{quote}\n\n" in text
+    assert "|" not in text

@@ -11,6 +11,7 @@ from lxml.html import HtmlElement, fromstring
 from archive.pubdate import (
     JAKARTA,
     LEAD_CHARS,
+    date_from_markup,
     date_from_metadata,
     date_from_text,
     find_published_date,
@@ -212,6 +213,74 @@ def test_plausibility_window() -> None:
     assert not is_plausible(jakarta(1994, 12, 31), NOW)
     assert is_plausible(NOW + timedelta(days=1), NOW)
     assert not is_plausible(NOW + timedelta(days=3), NOW)
+
+
+# --- dates printed in marked elements (Joomla) --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected", "time_known"),
+    [
+        # Joomla 1.5: author and date in rows of the article table.
+        ('<table><tr><td><span class="small">Ditulis oleh Administrator</span></td></tr>'
+         '<tr><td valign="top" class="createdate">Selasa, 10 Mei 2022 08:15</td></tr></table>',
+         jakarta(2022, 5, 10, 8, 15), True),
+        # Joomla 2.5/3 article info.
+        ('<dl class="article-info"><dd class="create">Dibuat: Rabu, 09 Maret 2022 08:15</dd>'
+         "</dl>", jakarta(2022, 3, 9, 8, 15), True),
+        ('<dl class="article-info"><dd class="published">Diterbitkan: 09 Maret 2022</dd></dl>',
+         jakarta(2022, 3, 9), False),
+        ('<span itemprop="datePublished">Kamis, 20 Juni 2024</span>', jakarta(2024, 6, 20), False),
+        ('<abbr class="published createdate" title="2022-03-09T08:15:00+07:00">9 Maret</abbr>',
+         jakarta(2022, 3, 9, 8, 15), True),
+        # Author and date on one line, in no marked element.
+        ("<p>Ditulis oleh Administrator <b>Rabu, 09 Maret 2022</b></p>", jakarta(2022, 3, 9),
+         False),
+        ('<td class="small">Posted by Admin on Wednesday, 09 March 2022 08:15</td>',
+         jakarta(2022, 3, 9, 8, 15), True),
+    ],
+)
+def test_date_printed_in_marked_elements(body: str, expected: datetime, time_known: bool) -> None:
+    found = date_from_markup(page(body=body), now=NOW)
+    assert found is not None
+    assert (found.at, found.time_known, found.source) == (expected, time_known, "markup")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Generic date classes mark sidebar and comment dates too.
+        '<span class="date">Selasa, 10 Mei 2022</span>',
+        '<li class="published">Selasa, 10 Mei 2022</li>',
+        # A paragraph that merely starts like a byline is no byline.
+        "<p>Ditulis oleh siswa SMA Negeri 1 Prabumulih pada lomba menulis, esai itu kemudian "
+        "dibacakan di depan Kepala Perwakilan BKKBN Provinsi Sumatera Selatan dan para guru "
+        "pembimbing, Selasa, 10 Mei 2022, di aula sekolah.</p>",
+        '<td class="createdate">Tanggal tidak tersedia</td>',
+    ],
+)
+def test_unmarked_or_undated_elements_give_no_markup_date(body: str) -> None:
+    assert date_from_markup(page(body=body), now=NOW) is None
+
+
+def test_markup_date_beats_a_dateline_and_takes_the_year_of_a_short_one() -> None:
+    tree = page(body='<td class="createdate">Rabu, 09 Maret 2022</td>')
+    found = find_published_date(tree, "https://x.example/a/", "Palembang, Selasa (8/3).", now=NOW)
+    assert found is not None
+    assert (found.at, found.source) == (jakarta(2022, 3, 9), "markup")
+    # With the same day in the text, the dateline's time of day completes it.
+    found = find_published_date(tree, "https://x.example/a/", "Rabu (9/3) pukul 10.00 WIB",
+                                now=NOW)
+    assert found is not None
+    assert (found.at, found.time_known) == (jakarta(2022, 3, 9, 10, 0), True)
+
+
+def test_metadata_beats_a_markup_date_but_takes_its_time() -> None:
+    tree = page('<meta name="pubdate" content="2022-03-09">',
+                '<td class="createdate">Rabu, 09 Maret 2022 08:15</td>')
+    found = find_published_date(tree, "https://x.example/a/", "", now=NOW)
+    assert found is not None
+    assert (found.at, found.time_known, found.source) == (jakarta(2022, 3, 9, 8, 15), True, "meta")
 
 
 # --- choosing among sources -----------------------------------------------------------------
