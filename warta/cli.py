@@ -306,6 +306,26 @@ def reextract(batch_size: int) -> None:
         click.get_current_context().invoke(retag)
 
 
+@main.command()
+@click.option("--rebuild", is_flag=True, required=True,
+              help="Recompute every near-duplicate signature and story cluster.")
+@click.option("--batch-size", default=1000, show_default=True)
+@friendly_errors
+def dedup(rebuild: bool, batch_size: int) -> None:
+    """Recompute story clusters (near-duplicates) over the whole archive, batched.
+
+    Run with the crawlers stopped, e.g. after changing the near-duplicate parameters.
+    """
+    from archive.neardup import NearDuplicateIndex
+
+    stats = NearDuplicateIndex().rebuild(_writer_sessions(), batch_size=batch_size)
+    click.echo(
+        f"{stats.articles} articles: {stats.indexed} indexed, {stats.too_short} too short to "
+        f"fingerprint; {stats.clusters} stories, {stats.multi_article_clusters} with several "
+        f"articles"
+    )
+
+
 # --- finding and exporting ---------------------------------------------------------------------
 def filter_options(func: F) -> F:
     """--tag/--site/--region/--since/--until, shared by search and export."""
