@@ -1,7 +1,7 @@
 """Near-duplicate detection: the same press release republished by several outlets, edited.
 
-A text is reduced to its set of word shingles (SHINGLE_WORDS consecutive words of the normalised
-text, `fingerprint.normalise_text`), summarised by a MinHash signature of NUM_PERM minima. Two
+A text is reduced to its set of word shingles (SHINGLE_WORDS consecutive words, case and
+punctuation folded: `words`), summarised by a MinHash signature of NUM_PERM minima. Two
 signatures agree at a position with probability equal to the Jaccard similarity of the two
 shingle sets, so the share of agreeing positions estimates it.
 
@@ -12,20 +12,25 @@ grows with log n); each candidate is then verified by the estimated Jaccard of t
 (`article_minhashes`) against THRESHOLD. Because the index is in the archive, it survives restarts
 and every crawler process sees the others' articles.
 
-Parameters, tuned on bench/dedup_bench.py's synthetic archive (see its output for the figures):
+Parameters, tuned with bench/dedup_bench.py (synthetic archive; its JSON output has the figures):
 
-- SHINGLE_WORDS = 5: 3- and 4-word shingles keep edited copies no more similar (an edited sentence
-  loses most of its shingles either way) but make unrelated articles on the same programme share
-  far more ("percepatan penurunan stunting di"), which costs false LSH candidates at 1M articles.
-- THRESHOLD = 0.4 (estimated Jaccard): copies with up to 30% of their sentences edited, a new
-  dateline and a "Sumber: …" line score 0.5–0.9; two outlets' own reports of one event, sharing
-  quotes, names and figures, stay below 0.1 (real same-topic articles in /work/shared/seeds: at
-  most 0.024). The gap leaves room for the estimate's spread (σ ≈ 0.044 at J = 0.5).
-- NUM_PERM = 128, BANDS = 42, ROWS = 3 (126 values banded; all 128 used for verification): the
-  probability that a pair becomes a candidate is 1 − (1 − J³)⁴², 0.996 at J = 0.5 and 0.94 at
-  J = 0.4, while unrelated pairs (J ≈ 0.001–0.01) almost never share a bucket, so the candidates
-  per lookup stay a handful at a million articles. ROWS = 4 would need ~300 permutations for the
-  same recall at J = 0.5; ROWS = 2 floods lookups with same-topic candidates.
+- SHINGLE_WORDS = 5: 3- and 4-word shingles make edited copies hardly more similar (an edited
+  sentence loses most of its shingles either way) but let unrelated articles on the same
+  programme share far more ("percepatan penurunan stunting di"), which means false LSH
+  candidates at a million articles. Real same-topic articles (/work/shared/seeds, three of them
+  about a Rakerda) share at most 2.4% of their 5-word shingles.
+- THRESHOLD = 0.4 (estimated Jaccard): copies with 25% of their sentences edited plus a new
+  headline, dateline and "Sumber: …" line have J ≥ 0.55 (median 0.67), 30% edits J ≥ 0.50;
+  two outlets' own reports of one event, sharing names, figures and up to four quoted
+  sentences, have J ≈ 0.06 (at most 0.11). 0.4 sits in the gap with room for the estimate's
+  spread (σ ≈ 0.044 at J = 0.5): recall 1.00 up to 30% edits, 0.83 at 50%, no false match. The
+  bench's sweep: 0.35 would catch 96% of 50%-edited copies, 0.5 would start losing 25% ones.
+- NUM_PERM = 128, BANDS = 42, ROWS = 3 (126 values banded, all 128 used for verification): a
+  pair becomes a candidate with probability 1 − (1 − J³)⁴², 0.996 at J = 0.5 and 0.94 at
+  J = 0.4, while unrelated pairs (J ≈ 0.001–0.02) almost never share a bucket: ~0.05 spurious
+  candidates per lookup at a million articles. ROWS = 4 would need ~300 permutations for the
+  same recall at J = 0.5; ROWS = 2 floods lookups with same-topic candidates; 32 bands would
+  save a quarter of the index (and of its write cost) for 0.986 instead of 0.996 at J = 0.5.
 
 Changing any of them changes the signatures' `scheme`; `NearDuplicateIndex.rebuild` recomputes
 the index (rows of another scheme are ignored by lookups meanwhile).
@@ -43,6 +48,11 @@ PostgreSQL it takes a transaction-scoped advisory lock first: a row lock (SELECT
 cannot protect the case that matters most, two new copies of one release that both find nothing
 yet, since there is no row to lock. Either way clustering is serialised until the caller commits,
 so call it late in the article's transaction and commit promptly.
+
+SQLite caveat for callers: SQLAlchemy begins transactions with a plain (deferred) BEGIN, and a
+SQLite transaction that has already read cannot wait for the write lock: its first write fails
+at once with "database is locked" if another process holds it. A storing transaction should
+therefore write first (insert the article, then look things up) or begin IMMEDIATE.
 """
 
 from __future__ import annotations
@@ -205,7 +215,8 @@ class Signature:
 
     values: npt.NDArray[np.uint32]
     shingles: int
-    """Shingles in the text (repeats included); 0 when it is shorter than one shingle."""
+    """Shingles in the text (repeats included); 0 when it is shorter than one shingle, −1 when
+    unknown (read back with `from_bytes`)."""
     scheme: str
 
     def similarity(self, other: Signature) -> float:
@@ -293,7 +304,9 @@ class _Prepared:
 @dataclass(frozen=True, slots=True)
 class _Statements:
     lookup: _Prepared
-    state: _Prepared
+    cluster_of: _Prepared
+    delete_buckets: _Prepared
+    delete_minhash: _Prepared
     insert_minhash: _Prepared
     insert_buckets: _Prepared
     new_cluster: _Prepared
@@ -359,7 +372,8 @@ class NearDuplicateIndex:
         return mixed.view(np.int64)
 
     def indexable(self, sig: Signature) -> bool:
-        return sig.shingles >= MIN_SHINGLES
+        """Long enough to compare (a signature read back from storage, shingles −1, was)."""
+        return sig.shingles >= MIN_SHINGLES or sig.shingles < 0
 
     def _check(self, sig: Signature) -> None:
         if sig.scheme != self.scheme:
@@ -383,15 +397,16 @@ class NearDuplicateIndex:
             )
         )
         candidates = select(b.article_id).where(probe, b.article_id != bindparam("exclude"))
-        indexed = select(m.article_id).where(m.article_id == bindparam("id")).exists()
         return _Statements(
             lookup=_Prepared(
                 select(m.article_id, m.signature, a.cluster_id)
                 .join(_ARTICLES, a.id == m.article_id)
                 .where(m.article_id.in_(candidates), m.scheme == bindparam("scheme"))
             ),
-            state=_Prepared(
-                select(a.cluster_id, indexed.label("indexed")).where(a.id == bindparam("id"))
+            cluster_of=_Prepared(select(a.cluster_id).where(a.id == bindparam("id"))),
+            delete_buckets=_Prepared(delete(_BUCKETS).where(b.article_id == bindparam("id"))),
+            delete_minhash=_Prepared(
+                delete(_MINHASHES).where(m.article_id == bindparam("id")).returning(m.article_id)
             ),
             insert_minhash=_Prepared(insert(_MINHASHES)),
             insert_buckets=_Prepared(insert(_BUCKETS)),
@@ -467,10 +482,11 @@ class NearDuplicateIndex:
         session.flush()
         self._remove(session.connection(), article_id)
 
-    @staticmethod
-    def _remove(conn: Connection, article_id: int) -> None:
-        conn.execute(delete(_BUCKETS).where(_BUCKETS.c.article_id == article_id))
-        conn.execute(delete(_MINHASHES).where(_MINHASHES.c.article_id == article_id))
+    def _remove(self, conn: Connection, article_id: int) -> None:
+        # An article has bucket rows only if it has a signature row: a new article costs one
+        # statement here, not two.
+        if self._sql.delete_minhash.run(conn, {"id": article_id}).first() is not None:
+            self._sql.delete_buckets.run(conn, {"id": article_id})
 
     def assign_cluster(self, session: Session, article_id: int, sig: Signature) -> int:
         """Index the article and put it in its story cluster; returns the cluster id.
@@ -483,19 +499,27 @@ class NearDuplicateIndex:
 
         Pending ORM changes are flushed first (the article row must exist), and loaded Article
         objects are kept in step with the cluster ids written."""
+        return self._assign(session, article_id, sig, keep_current=True)
+
+    def _assign(
+        self, session: Session, article_id: int, sig: Signature, *, keep_current: bool
+    ) -> int:
         self._check(sig)
         session.flush()
         conn = session.connection()
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        state = self._sql.state.run(conn, {"id": article_id}).one_or_none()
+        # Writes come first. On SQLite the first write takes the database write lock, waiting
+        # for it (busy timeout) only when this transaction has not read yet; from then on the
+        # lookup below sees every committed article, and nobody commits another until this
+        # transaction ends. Removing a previous entry is that write (a DELETE takes the lock
+        # even when, as for a new article, it deletes nothing).
+        self._remove(conn, article_id)
+        state = self._sql.cluster_of.run(conn, {"id": article_id}).one_or_none()
         if state is None:
             raise LookupError(f"article {article_id} is not in the archive")
-        current, indexed = state
-        # The writes come first: on SQLite they take the write lock, so the lookup below sees
-        # every committed article and nobody commits another until this transaction ends.
-        if indexed:
-            self._remove(conn, article_id)
+        # A rebuild ignores the old cluster: only the articles already re-indexed count.
+        current = state[0] if keep_current else None
         matches: list[Match] = []
         if self.indexable(sig):
             buckets = self.buckets(sig)
@@ -517,7 +541,7 @@ class NearDuplicateIndex:
                 .values(cluster_id=target)
             )
             conn.execute(delete(_CLUSTERS).where(_CLUSTERS.c.id.in_(absorbed)))
-        joined = [article_id] if current != target else []
+        joined = [article_id] if state[0] != target else []
         joined += [m.article_id for m in matches if m.cluster_id is None]
         if joined:
             self._sql.set_cluster.run_many(conn, [{"id": i, "target": target} for i in joined])
@@ -543,33 +567,48 @@ class NearDuplicateIndex:
         stats = RebuildStats()
         started = time.monotonic()
         with session_factory() as session, session.begin():
-            session.execute(delete(LshBucket.__table__))
-            session.execute(delete(ArticleMinhash.__table__))
-            session.execute(update(Article).values(cluster_id=None))
-            session.execute(delete(Cluster))
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("TRUNCATE lsh_buckets, article_minhashes"))
+            else:
+                session.execute(delete(LshBucket.__table__))
+                session.execute(delete(ArticleMinhash.__table__))
             total = session.scalar(select(func.count()).select_from(Article)) or 0
-        last_id: int | None = None
+        # Articles keep their old cluster ids until their turn: nulling a million rows first
+        # would rewrite the whole articles table once more. New clusters get new ids, and the
+        # old ones are dropped at the end.
+        last_id = 0
         with tqdm(total=total, disable=not progress, unit="article", desc="near-dup index") as bar:
             while True:
+                # Read and sign outside the writing transaction, which then starts with a write
+                # and holds the SQLite write lock only while it stores.
+                with session_factory() as session:
+                    batch = session.execute(
+                        select(Article.id, Article.text)
+                        .where(Article.id > last_id)
+                        .order_by(Article.id)
+                        .limit(batch_size)
+                    ).all()
+                if not batch:
+                    break
+                signed = [(article_id, self.signature(body)) for article_id, body in batch]
                 with session_factory() as session, session.begin():
-                    query = select(Article.id, Article.text).order_by(Article.id).limit(batch_size)
-                    if last_id is not None:
-                        query = query.where(Article.id > last_id)
-                    batch = session.execute(query).all()
-                    if not batch:
-                        break
-                    for article_id, body in batch:
-                        sig = self.signature(body)
-                        if self.indexable(sig):
-                            stats.indexed += 1
-                        else:
-                            stats.too_short += 1
-                        self.assign_cluster(session, article_id, sig)
-                    last_id = batch[-1][0]
+                    for article_id, sig in signed:
+                        self._assign(session, article_id, sig, keep_current=False)
+                indexed = sum(1 for _id, sig in signed if self.indexable(sig))
+                stats.indexed += indexed
+                stats.too_short += len(batch) - indexed
                 stats.articles += len(batch)
+                last_id = batch[-1][0]
                 bar.update(len(batch))
-        with session_factory() as session:
-            sizes = select(func.count().label("n")).group_by(Article.cluster_id).subquery()
+        with session_factory() as session, session.begin():
+            used = select(Article.id).where(Article.cluster_id == Cluster.id).exists()
+            session.execute(delete(Cluster).where(~used))
+            sizes = (
+                select(func.count().label("n"))
+                .select_from(Article)
+                .group_by(Article.cluster_id)
+                .subquery()
+            )
             stats.clusters = session.scalar(select(func.count()).select_from(sizes)) or 0
             stats.multi_article_clusters = (
                 session.scalar(select(func.count()).select_from(sizes).where(sizes.c.n > 1)) or 0

@@ -159,13 +159,15 @@ class StorePipeline:
         self.engine.dispose()
 
     def process_item(self, item: PageItem) -> PageItem:
+        # The archive keys URLs in their normal form, as the identify stage wrote them.
+        url = normalise_url(item["url"], strip_params=_site_entry(self.crawler).strip_query_params)
         if is_not_modified(item):
-            if touch_article_url(self.sessions, item["url"], item["fetched_at"]):
+            if touch_article_url(self.sessions, url, item["fetched_at"]):
                 self.stats.inc_value("warta/store/not_modified")
             raise DropItem(f"not modified: {item['url']}", log_level="DEBUG")
         if item.get("reject_reason"):
             record_fetch_state(
-                self.sessions, item["site"], item["url"], "rejected", item["fetched_at"],
+                self.sessions, item["site"], url, "rejected", item["fetched_at"],
                 etag=item.get("etag"), last_modified=item.get("last_modified"),
                 reject_reason=item["reject_reason"],
             )

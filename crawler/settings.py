@@ -39,6 +39,14 @@ WARTA_LISTING_DEPTH = 3
 # How many links deep the spider follows in-site links from the home and listing pages.
 WARTA_LINK_DEPTH = 2
 
+# Nightly re-crawls fetch only what is new or changed (sitemap lastmod, feed dates, conditional
+# requests, known URLs skipped); False re-fetches everything (the store still adds no duplicate).
+WARTA_INCREMENTAL = True
+# Pages judged not to be articles are looked at again after this many days.
+WARTA_RECHECK_REJECTED_DAYS = 30
+# A <lastmod>/<updated> must be this much older than our last fetch to count as "not newer"
+# (servers' clocks and time zones are often off).
+WARTA_LASTMOD_SLACK_SECONDS = 3600
 # Bring the archive schema up to date when a crawl opens it (a fresh directory just works).
 WARTA_AUTO_UPGRADE = True
 # A crawl holds the archive's lock on its site; a crashed crawl's lock expires after this.

@@ -6,7 +6,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from archive.db import make_engine
+from archive.db import WRITE_OPTION, make_engine
 from archive.models import Base
 from warta.config import database_url
 
@@ -48,8 +48,10 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     engine = make_engine(_url())
+    # As a writer (on SQLite: BEGIN IMMEDIATE), so crawls starting at once on a new archive
+    # migrate one after the other instead of failing with "database is locked".
     with engine.connect() as conn:
-        _run(conn)
+        _run(conn.execution_options(**{WRITE_OPTION: True}))
     engine.dispose()
 
 

@@ -5,14 +5,22 @@ Nothing here touches Scrapy, the network or the database: NewsSpider feeds in wh
 knows (archive.seen.KnownUrl) and what a sitemap, feed or link says, and acts on the answer.
 
 The one rule behind every decision: a URL the archive already holds is skipped unless a signal
-says it changed (a sitemap <lastmod> or a feed entry's <updated> newer than our last fetch), and a
-discovery page is only trusted to be "nothing new behind it" (304) when the crawl that last read
-it followed everything it pointed to.
+says it changed, and a discovery page is only trusted to be "nothing new behind it" (304) when the
+crawl that last read it followed everything it pointed to.
+
+Signals, strongest first: a date for the URL itself (sitemap <lastmod>, a feed entry's <updated>)
+decides alone. Without one, a page that lists the URL and has itself changed since last night (a
+listing, a feed, a news sitemap answering 200 rather than 304) is the only hint an edit may have
+happened, so its archived articles are revalidated with conditional requests: sites that publish
+no dates (listing-only CMSs, RSS without <updated>) would otherwise never show us an edit. This
+stays cheap: the pages that change are the newest ones, a 304 carries no body, and an unchanged
+night revalidates nothing because its listings answer 304. Plain sitemaps without <lastmod> are
+left out: a changed sitemap lists thousands of URLs, not the few newest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Literal, Protocol
@@ -55,8 +63,8 @@ class Policy:
 class Decision:
     action: Action
     reason: str
-    """Why, as a stats suffix: unknown, changed, recheck_rejected (fetched) or skipped_lastmod,
-    skipped_known, skipped_rejected, skipped_discovery (skipped)."""
+    """Why, as a stats suffix: unknown, changed, revalidate, recheck_rejected (fetched) or
+    skipped_lastmod, skipped_known, skipped_rejected, skipped_discovery (skipped)."""
 
     @property
     def fetch(self) -> bool:
@@ -67,22 +75,27 @@ def decide_candidate(
     known: Known | None,
     *,
     changed_at: datetime | None = None,
+    listed_by_changed_page: bool = False,
     now: datetime,
     policy: Policy = Policy(),
 ) -> Decision:
     """Whether to request a candidate page (an article or not: extract decides).
 
-    `changed_at` is the source's change signal for the URL: a sitemap <lastmod> or a feed
+    `changed_at` is the source's change date for the URL: a sitemap <lastmod> or a feed
     entry's <updated>; None when the source gives none (links, news sitemaps, RSS items).
+    `listed_by_changed_page`: the URL was found on a listing, feed or news sitemap that answered
+    200 — it changed since the last crawl, perhaps because this article did.
     """
     if known is None:
         return Decision("fetch", "unknown")
     if known.kind == "article":
-        if changed_at is None:
-            return Decision("skip", "skipped_known")
-        if is_newer(changed_at, known.last_fetched_at, policy.clock_slack):
-            return Decision("conditional", "changed")
-        return Decision("skip", "skipped_lastmod")
+        if changed_at is not None:
+            if is_newer(changed_at, known.last_fetched_at, policy.clock_slack):
+                return Decision("conditional", "changed")
+            return Decision("skip", "skipped_lastmod")
+        if listed_by_changed_page:
+            return Decision("conditional", "revalidate")
+        return Decision("skip", "skipped_known")
     if known.kind == "rejected":
         # Not revalidated conditionally: a 304 would leave the store nothing to record, so the
         # page would come up for a recheck again every night.
@@ -137,7 +150,7 @@ def validators(known: Known | None, kind: str) -> dict[str, str]:
 
 def listing_has_news(
     candidates: Iterable[str],
-    known: Collection[str],
+    is_known: Callable[[str], bool],
     earlier: Collection[str],
 ) -> bool:
     """Whether a listing page is worth paginating past: it links a candidate the archive does
@@ -146,7 +159,7 @@ def listing_has_news(
     The second condition matters on real sites: a sidebar of latest posts repeats on every page
     of every listing, so one new post would otherwise keep each listing paginating to its depth.
     """
-    return any(url not in known and url not in earlier for url in candidates)
+    return any(url not in earlier and not is_known(url) for url in candidates)
 
 
 def rechecks_after_home_not_modified(
@@ -164,9 +177,12 @@ def rechecks_after_home_not_modified(
             continue
         if discovery.is_feed_path(url) and discovery.accept_feed_url(url, entry):
             yield url, "feed"
-        elif discovery.looks_like_listing(url) and not discovery.is_pagination(url):
-            if not discovery.is_ignored(url, entry) and not discovery.is_home(url, entry):
-                yield url, "listing"
+        elif (
+            discovery.looks_like_listing(url)
+            and not discovery.is_pagination(url)
+            and not discovery.is_ignored(url, entry)
+        ):
+            yield url, "listing"
 
 
 # --- trusting discovery pages --------------------------------------------------------------------

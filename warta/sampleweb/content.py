@@ -108,6 +108,13 @@ class Article:
     """go.id pages: False = no date cell, only the dateline in the text dates the page."""
     aliases: list[str] = field(default_factory=list)
     """Extra paths serving the same page (none by default; for URL-identity tests)."""
+    legacy_paths: list[str] = field(default_factory=list)
+    """Old paths (a slug changed after publishing) still serving the post from a stale page
+    cache: the same text and layout, but a head without rel=canonical or og:url."""
+    amp: bool = False
+    """WordPress: an AMP rendering at ``<path>amp/`` and ``<path>?amp=1`` (canonical: the post)."""
+    print_view: bool = False
+    """WordPress: a print view at ``<path>print/`` and ``<path>?print=1`` (canonical: the post)."""
     path: str = ""
 
     def __post_init__(self) -> None:
@@ -185,6 +192,10 @@ class Style:
     search_count: int = 5
     listing_query: str = ""
     """go.id: listing pages are ``<listing>?<listing_query>=N`` instead of ``page/N/``."""
+    trending: list[tuple[str, str]] = field(default_factory=list)
+    """WordPress: (site path, link text) pairs shown in a "Sedang Ramai" sidebar block on every
+    page — share and campaign links as visitors pass them around (tracking parameters,
+    fragments, AMP and print views, ``/?p=ID``)."""
     # --- furniture -------------------------------------------------------------------------------
     comment_lang: Literal["id", "en", ""] = "id"
     share: Literal["bagikan", "jetpack", ""] = "bagikan"

@@ -43,7 +43,7 @@ HTML_NON_ARTICLE_KINDS = LISTING_KINDS | {"page", "notice"}
 @dataclass(frozen=True, slots=True)
 class Resource:
     kind: str
-    """home, category, tag, author, search, listing, article, notice, page, robots,
+    """home, category, tag, author, search, listing, article, notice, page, amp, print, robots,
     sitemap-index, sitemap, news-sitemap, rss, atom, file, asset."""
     content_type: str
     body: bytes
@@ -147,6 +147,12 @@ class _WordPress(_Renderer):
             out[article.path] = resource
             for alias in article.aliases:
                 out[alias] = resource
+            for legacy in article.legacy_paths:
+                out[legacy] = self.single(article, declare_canonical=False)
+            if article.amp:
+                out[view_path(article.path, "amp")] = self.amp(article)
+            if article.print_view:
+                out[view_path(article.path, "print")] = self.print_view(article)
         for page in site.pages:
             out[page.path] = self.static(page)
         for slug in site.categories:
@@ -206,7 +212,7 @@ class _WordPress(_Renderer):
         self,
         *,
         title: str,
-        canonical: str,
+        canonical: str | None,
         og_type: str,
         body_class: str,
         main: str,
@@ -254,6 +260,9 @@ class _WordPress(_Renderer):
                 '<span class="screen-reader-text">Back to top button</span></a>'
             )
         search_label = "Search for:" if self.en() else "Cari untuk:"
+        # A stale page cache serves some posts with an older theme's head, which had neither.
+        canonical_link = f'<link rel="canonical" href="{e(canonical)}">\n' if canonical else ""
+        og_url = f'<meta property="og:url" content="{e(canonical)}">\n' if canonical else ""
         return f"""<!DOCTYPE html>
 <html lang="id-ID">
 <head>
@@ -261,13 +270,11 @@ class _WordPress(_Renderer):
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(title)}</title>
 <meta name="robots" content="index, follow, max-image-preview:large, max-snippet:-1">
-<link rel="canonical" href="{e(canonical)}">
-<meta property="og:locale" content="id_ID">
+{canonical_link}<meta property="og:locale" content="id_ID">
 <meta property="og:type" content="{og_type}">
 <meta property="og:title" content="{e(title)}">
 <meta property="og:description" content="{e(description)}">
-<meta property="og:url" content="{e(canonical)}">
-<meta property="og:site_name" content="{e(site.title)}">
+{og_url}<meta property="og:site_name" content="{e(site.title)}">
 {head_extra}{feeds}<link rel="stylesheet" id="theme-style-css" href="{e(self.url(self.stylesheet_path))}?ver=6.4.3" media="all">
 <meta name="generator" content="WordPress 6.4.3">
 </head>
@@ -292,7 +299,7 @@ class _WordPress(_Renderer):
 </main>
 </div>
 <aside id="secondary" class="widget-area">
-{sidebar}
+{sidebar}{self.trending_widget()}
 </aside>
 </div>
 <footer id="colophon" class="site-footer">
@@ -316,6 +323,18 @@ class _WordPress(_Renderer):
         return (
             f'<section class="widget widget_recent_entries"><h2 class="widget-title">{title}</h2>'
             f"<ul>{''.join(items)}</ul></section>"
+        )
+
+    def trending_widget(self) -> str:
+        if not self.style.trending:
+            return ""
+        items = "".join(
+            f'<li><a href="{e(self.url(path))}">{e(label)}</a></li>'
+            for path, label in self.style.trending
+        )
+        return (
+            '<section class="widget widget_trending"><h2 class="widget-title">Sedang Ramai</h2>'
+            f"<ul>{items}</ul></section>"
         )
 
     def categories_widget(self) -> str:
@@ -536,7 +555,7 @@ class _WordPress(_Renderer):
 
         return extra
 
-    def single(self, article: Article) -> Resource:
+    def single(self, article: Article, *, declare_canonical: bool = True) -> Resource:
         site, style = self.site, self.style
         url = self.url(article.path)
         category = site.category_name(article.category)
@@ -578,6 +597,13 @@ class _WordPress(_Renderer):
                 links = ", ".join(e(t.replace("-", " ")) for t in article.tags)
             tags = f'<span class="tags-links">Tags: {links}</span>'
         share = self.share_bar(article)
+        if article.print_view:
+            # WP-Print's links: "Cetak" under the post, and the share bar's print button.
+            tags += (
+                f'<span class="print-link"><a href="{e(self.url(view_path(article.path, "print")))}"'
+                ' title="Cetak" rel="nofollow">Cetak</a></span>'
+            )
+            share += f'<a class="share-print" href="{e(url)}?print=1" rel="nofollow">Cetak</a>'
         inside_share = share if style.share == "jetpack" else ""
         footer_share = share if style.share == "bagikan" else ""
         infinite = ""
@@ -624,10 +650,12 @@ class _WordPress(_Renderer):
         head = self.article_meta_tags(article)
         if article.image:
             head += f'<meta property="og:image" content="{e(self.url(article.image))}">\n'
+        if article.amp and declare_canonical:
+            head += f'<link rel="amphtml" href="{e(self.url(view_path(article.path, "amp")))}">\n'
         head += self.jsonld(article)
         html = self.frame(
             title=self.doc_title(article.title),
-            canonical=url,
+            canonical=url if declare_canonical else None,
             og_type="article",
             body_class=f"post-template-default single single-post postid-{article.post_id}",
             main=main,
@@ -642,6 +670,96 @@ class _WordPress(_Renderer):
             HTML_UTF8,
             self.encode(html),
             _latest(site.layout_date, *_modified(deps)),
+            slug=article.slug,
+        )
+
+    def amp(self, article: Article) -> Resource:
+        """The AMP plugin's rendering (Reader mode): its own minimal template, the same text."""
+        site = self.site
+        url = self.url(article.path)
+        local = article.published.astimezone(WIB)
+        figure = ""
+        if article.image:
+            figure = (
+                f'<figure class="amp-wp-article-featured-image wp-caption"><amp-img src="{e(self.url(article.image))}" '
+                'width="800" height="450" layout="responsive" alt=""></amp-img></figure>\n'
+            )
+        author = (
+            f'<div class="amp-wp-meta amp-wp-byline"><span class="amp-wp-author author vcard">{e(article.author)}</span></div>'
+            if article.author
+            else ""
+        )
+        html = f"""<!doctype html>
+<html amp lang="id-ID">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,minimum-scale=1,initial-scale=1">
+<title>{e(self.doc_title(article.title))}</title>
+<link rel="canonical" href="{e(url)}">
+<script async src="https://cdn.ampproject.org/v0.js"></script>
+<style amp-boilerplate>body{{-webkit-animation:-amp-start 8s steps(1,end) 0s 1 normal both;animation:-amp-start 8s steps(1,end) 0s 1 normal both}}</style><noscript><style amp-boilerplate>body{{-webkit-animation:none;animation:none}}</style></noscript>
+<style amp-custom>.amp-wp-article{{color:#353535;margin:1.5em auto;max-width:840px}}.amp-wp-header{{background-color:#0a89c0}}</style>
+{self.jsonld(article)}</head>
+<body class="">
+<header id="top" class="amp-wp-header"><div><a href="{e(self.base)}"><span class="amp-site-title">{e(site.title)}</span></a></div></header>
+<article class="amp-wp-article">
+<header class="amp-wp-article-header">
+<h1 class="amp-wp-title">{e(article.title)}</h1>
+{author}
+<div class="amp-wp-meta amp-wp-posted-on"><time datetime="{local.isoformat()}">{indonesian_date(local, weekday=False)}</time></div>
+</header>
+{figure}<div class="amp-wp-article-content">
+{self.body_html(article, self.baca_juga(article))}
+</div>
+<footer class="amp-wp-article-footer">
+<div class="amp-wp-meta amp-wp-tax-category">Kategori: <a href="{e(self.category_url(article.category))}" rel="category tag">{e(site.category_name(article.category))}</a></div>
+<div class="amp-wp-meta amp-wp-comments-link"><a href="{e(url)}#respond">Tinggalkan komentar</a></div>
+</footer>
+</article>
+<footer class="amp-wp-footer"><div><h2>{e(site.title)}</h2><a href="#top" class="back-to-top">Kembali ke atas</a></div></footer>
+</body>
+</html>
+"""
+        return Resource(
+            "amp", HTML_UTF8, self.encode(html), _latest(site.layout_date, article.last_modified),
+            slug=article.slug,
+        )
+
+    def print_view(self, article: Article) -> Resource:
+        """A print plugin's page (WP-Print): the post alone with a source note under it."""
+        site = self.site
+        url = self.url(article.path)
+        local = article.published.astimezone(WIB)
+        byline = f"Oleh {e(article.author)} pada " if article.author else "Pada "
+        html = f"""<!DOCTYPE html>
+<html lang="id-ID">
+<head>
+<meta charset="UTF-8">
+<title>{e(article.title)} &raquo; Cetak &raquo; {e(site.title)}</title>
+<meta name="robots" content="noindex, follow">
+<link rel="canonical" href="{e(url)}">
+<link rel="stylesheet" href="{e(self.url("/wp-content/plugins/wp-print/css/print-css.css"))}" media="screen, print">
+</head>
+<body>
+<p style="text-align: center;"><strong>- {e(site.title)} - <span dir="ltr">{e(self.base)}</span> -</strong></p>
+<div class="Center">
+<div id="Outline">
+<p id="BlogTitle">{e(article.title)}</p>
+<p id="BlogDate">{byline}{indonesian_date(local)} @ {local:%H:%M} WIB Dalam {e(site.category_name(article.category))}</p>
+<div id="BlogContent">
+{self.body_html(article, self.baca_juga(article))}
+</div>
+</div>
+</div>
+<hr class="Divider" style="text-align: center;">
+<p>Artikel dicetak dari {e(site.title)}: <strong dir="ltr">{e(self.base)}</strong></p>
+<p>URL artikel: <strong dir="ltr">{e(url)}</strong></p>
+<p style="text-align: center;">{e(site.footer)}</p>
+</body>
+</html>
+"""
+        return Resource(
+            "print", HTML_UTF8, self.encode(html), _latest(site.layout_date, article.last_modified),
             slug=article.slug,
         )
 
@@ -1239,6 +1357,11 @@ class _GoId(_Renderer):
 
 
 # --- small formatting helpers --------------------------------------------------------------------
+
+
+def view_path(path: str, view: str) -> str:
+    """Where a WordPress plugin serves a post's `view` ('amp', 'print'): a path segment."""
+    return path.rstrip("/") + f"/{view}/"
 
 
 def _link_markup(paragraph: str, href: Callable[[str], str]) -> str:

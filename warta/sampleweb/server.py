@@ -6,6 +6,9 @@
         web.expected_articles()  # the ground truth
         web.request_log()        # what was fetched, with status and bytes
 
+`SampleWeb(dedup=True)` adds the deduplication scenario (warta.sampleweb.dedup: URL variants,
+a syndicated press release) and `dedup_expectations()` says what the archive must then hold.
+
 Pages are rendered lazily for the bound port and cached until the site changes. Responses carry
 ETag and Last-Modified and honour If-None-Match / If-Modified-Since with 304, so incremental
 crawling can be measured; `add_article`, `edit_article` and `remove_article` change a running site.
@@ -29,8 +32,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
+from warta.sampleweb import dedup as dedup_scenario
 from warta.sampleweb.content import Article, Site, load_sites
-from warta.sampleweb.pages import Resource, build_routes, render_search
+from warta.sampleweb.pages import Resource, build_routes, render_search, view_path
 from warta.sampleweb.truth import ExpectedArticle, GroundTruth, NonArticle, site_truth
 
 HOST = "127.0.0.1"
@@ -64,7 +68,8 @@ class SampleWeb:
     """The bundled sample web (or any list of `Site`s), served until `stop()`.
 
     `ports` maps site names to fixed ports (0 or missing: the OS picks one). `latency` delays
-    every response, in seconds, to imitate a slow network in benchmarks.
+    every response, in seconds, to imitate a slow network in benchmarks. `dedup` adds the
+    deduplication scenario (`enable_dedup_scenario`).
     """
 
     def __init__(
@@ -74,6 +79,7 @@ class SampleWeb:
         ports: Mapping[str, int] | None = None,
         host: str = HOST,
         latency: float = 0.0,
+        dedup: bool = False,
     ) -> None:
         chosen = list(sites) if sites is not None else load_sites()
         self.sites: dict[str, Site] = {s.name: s for s in chosen}
@@ -91,6 +97,9 @@ class SampleWeb:
             str, tuple[int, tuple[list[ExpectedArticle], list[NonArticle]]]
         ] = {}
         self._log: list[RequestRecord] = []
+        self._dedup: dedup_scenario.DedupScenario | None = None
+        if dedup:
+            self.enable_dedup_scenario()
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -187,6 +196,13 @@ class SampleWeb:
                     )
                     if post is not None:
                         return _redirect(self.url(site, post.path))
+            if data.style.theme == "wordpress" and query and path in routes:
+                # The AMP and print plugins answer ?amp=1 / ?print=1 with their view, if the
+                # post has one.
+                params = parse_qs(query, keep_blank_values=True)
+                for view in ("amp", "print"):
+                    if view in params and view_path(path, view) in routes:
+                        return routes[view_path(path, view)]
             if query and path in routes:
                 # WordPress and old CMSs ignore query variables they do not know.
                 return routes[path]
@@ -298,6 +314,19 @@ class SampleWeb:
             self.sites[site].article(slug).aliases.append(path)
             self._versions[site] += 1
 
+    def enable_dedup_scenario(self) -> dedup_scenario.DedupScenario:
+        """Add the deduplication scenario (warta.sampleweb.dedup) to the bundled sites; once."""
+        with self._lock:
+            if self._dedup is None:
+                self._dedup = dedup_scenario.apply(self.sites)
+                for name in dedup_scenario.SITES:
+                    self._versions[name] += 1
+            return self._dedup
+
+    @property
+    def dedup_scenario(self) -> dedup_scenario.DedupScenario | None:
+        return self._dedup
+
     # --- ground truth ----------------------------------------------------------------------------
 
     def _truth(self, site: str) -> tuple[list[ExpectedArticle], list[NonArticle]]:
@@ -323,6 +352,16 @@ class SampleWeb:
 
     def ground_truth(self) -> GroundTruth:
         return GroundTruth(tuple(self.expected_articles()), tuple(self.non_articles()))
+
+    def dedup_expectations(self) -> dedup_scenario.DedupExpectations:
+        """What the archive holds after a crawl of every site of the scenario web (its current
+        content: edits and additions count)."""
+        with self._lock:
+            if self._dedup is None:
+                raise RuntimeError("the dedup scenario is not enabled (SampleWeb(dedup=True))")
+            return dedup_scenario.expectations(
+                self._dedup, self.sites, self.url, [a.url for a in self.expected_articles()]
+            )
 
     # --- registry --------------------------------------------------------------------------------
 
