@@ -291,7 +291,9 @@ class _Prepared:
 
     def run(self, conn: Connection, params: dict[str, Any]) -> CursorResult[Any]:
         sql, order = self._sql(conn)
-        return conn.exec_driver_sql(sql, tuple(params[k] for k in order) if order else params)
+        if order is None:
+            return conn.exec_driver_sql(sql, params)
+        return conn.exec_driver_sql(sql, tuple(params[k] for k in order))
 
     def run_many(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         sql, order = self._sql(conn)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive.db import serialise, transaction
 from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl, Site
 from archive.records import ArticleRecord
+from archive.urlnorm import is_view_variant
 
 
 class TagResult(Protocol):
@@ -59,6 +60,9 @@ class Page:
     last_modified: str | None = None
     alias_urls: Sequence[str] = ()
     """Other normalised URLs this fetch answered to (the fetched URL, redirects)."""
+    canonical_declared: bool = False
+    """The page itself named `canonical_url` (a trusted rel=canonical or og:url), as opposed to
+    `canonical_url` being its fetched URL for want of one."""
     tags: Sequence[TagResult] | None = None
     taxonomy_version: str | None = None
     signature: Any = None
@@ -135,6 +139,10 @@ class ArchiveStore:
             if twin is not None:
                 kind = "alias" if twin.site_id == site_id else "syndication"
                 new = _record_urls(session, twin.id, site_id, urls, page, kind=kind)
+                if kind == "alias" and page.canonical_declared:
+                    # The site names this URL as the text's own: the twin was stored first under
+                    # a URL that named none (an old slug from a stale cache), or named another.
+                    _make_canonical(session, twin, page.canonical_url)
                 outcome = "alias" if kind == "alias" else "syndicated"
                 return StoreResult(outcome, twin.id, twin.cluster_id, new)
             return self._insert(session, page, site_id, urls)
@@ -185,11 +193,22 @@ class ArchiveStore:
             if page.tags is not None and article.taxonomy_version != page.taxonomy_version:
                 self._apply_tags(session, article.id, page)
             return StoreResult("unchanged", article.id, article.cluster_id, new)
+        if is_view_variant(page.fetched_url) and not _text_read_from_view(session, article.id):
+            # A print or AMP view of a page already read from the page itself: its text differs
+            # by the view's furniture ("Artikel dicetak dari …"), not by an edit. Revising on it
+            # would swap the article's text at every crawl that fetches both.
+            return StoreResult("unchanged", article.id, article.cluster_id, new)
         for name, value in _article_fields(page.record, page.text_hash).items():
             setattr(article, name, value)
         article.last_changed_at = page.fetched_at
         session.add(_revision(article.id, page))
         self._apply_tags(session, article.id, page)
+        if self._cluster_index is not None and page.signature is not None:
+            # The index must hold the text the article now shows, or copies of the new text
+            # would be compared with the old one; an edit never splits the story's cluster.
+            article.cluster_id = self._cluster_index.assign_cluster(
+                session, article.id, page.signature
+            )
         return StoreResult("updated", article.id, article.cluster_id, new)
 
     @staticmethod
@@ -250,6 +269,33 @@ def _revision(article_id: int, page: Page) -> ArticleRevision:
         raw_html_gz=compress_html(page.raw_html),
         http_encoding=page.http_encoding,
     )
+
+
+def _make_canonical(session: Session, article: Article, url: str) -> None:
+    """Make `url` (already one of the article's URLs) its canonical URL; the old one stays an
+    alias. Done only when the URL is first seen, so two pages that each name themselves for one
+    text settle on the later one instead of swapping at every crawl."""
+    rows = session.scalars(
+        select(ArticleUrl).where(
+            ArticleUrl.article_id == article.id,
+            (ArticleUrl.kind == "canonical") | (ArticleUrl.url == url),
+        )
+    )
+    for row in rows:
+        row.kind = "canonical" if row.url == url else "alias"
+    article.canonical_url = url
+
+
+def _text_read_from_view(session: Session, article_id: int) -> bool:
+    """Whether the article's current text came from a view variant (its latest revision was
+    fetched from one): then a view is all the archive has read, and its changes are edits."""
+    latest = session.scalar(
+        select(ArticleRevision.fetched_url)
+        .where(ArticleRevision.article_id == article_id)
+        .order_by(ArticleRevision.id.desc())
+        .limit(1)
+    )
+    return latest is not None and is_view_variant(latest)
 
 
 def _record_urls(

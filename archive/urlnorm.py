@@ -132,30 +132,69 @@ def canonical_url(
     must carry the port, as the registry's home_url does, or one fixture site would trust another
     one's canonical links."""
     strip = tuple(strip_params)
+    trusted = declared_canonical(fetched_url, declared, site_hosts=site_hosts, strip_params=strip)
+    if trusted is not None:
+        return trusted
+    return _prefer_listed_host(normalise_url(fetched_url, strip_params=strip), site_hosts)
+
+
+def declared_canonical(
+    fetched_url: str,
+    declared: str | None,
+    *,
+    site_hosts: Collection[str],
+    strip_params: Iterable[str] = (),
+) -> str | None:
+    """The page's declared canonical when `canonical_url` trusts it (normalised), else None:
+    whether the site itself named the URL an article is stored under."""
+    if not declared or not declared.strip():
+        return None
+    strip = tuple(strip_params)
     fetched = normalise_url(fetched_url, strip_params=strip)
-    if declared and declared.strip():
-        try:
-            absolute = urljoin(fetched_url.strip(), declared.strip())
-            candidate = normalise_url(absolute, strip_params=strip)
-        except ValueError:
-            candidate = None
-        if (
-            candidate is not None
-            and _inside(absolute, site_hosts)
-            and not (_is_home(candidate) and not _is_home(fetched))
-        ):
-            return _prefer_listed_host(candidate, site_hosts)
-    return _prefer_listed_host(fetched, site_hosts)
+    try:
+        absolute = urljoin(fetched_url.strip(), declared.strip())
+        candidate = normalise_url(absolute, strip_params=strip)
+    except ValueError:
+        return None
+    if not _inside(absolute, site_hosts) or (_is_home(candidate) and not _is_home(fetched)):
+        return None
+    return _prefer_listed_host(candidate, site_hosts)
+
+
+def is_view_variant(url: str) -> bool:
+    """Whether `url` asks for another rendering of a page — its AMP, print or mobile view — that
+    `normalise_url` folds into the page's identity.
+
+    Such a view serves the page's text inside its own furniture (a print plugin's header and
+    "printed from" lines, an AMP template), so what is extracted from it may differ from the page
+    itself without the article having changed. ``noamp`` asks for the page itself: not a view."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host and _fold_host(host) != host:
+        return True
+    if any(s.lower() in VIEW_PATH_SEGMENTS for s in parts.path.split("/")):
+        return True
+    for pair in parts.query.split("&") if parts.query else ():
+        raw_name, _, raw_value = pair.partition("=")
+        name = unquote_plus(raw_name).lower()
+        if name in VIEW_PARAMS - {"noamp"}:
+            return True
+        if unquote_plus(raw_value).lower() in VIEW_PARAM_VALUES.get(name, ()):
+            return True
+    return False
 
 
 def hosts_for_site(home_url: str, allowed_domains: Iterable[str] = ()) -> list[str]:
-    """`site_hosts` for a registry entry: its home_url's host (with the port when home_url names
-    one) and its allowed_domains."""
+    """`site_hosts` for a registry entry: its home_url's host and its allowed_domains. When
+    home_url names a non-default port (a fixture or dev server), every entry is pinned to it, as
+    the registry's in-site rule does: the same host on another port is another site."""
     parts = urlsplit(home_url)
-    home = parts.hostname or ""
-    if parts.port is not None:
-        home = f"{home}:{parts.port}"
-    return [home, *allowed_domains]
+    scheme = parts.scheme.lower()
+    port = parts.port
+    pinned = port is not None and port != _DEFAULT_PORTS.get(scheme)
+    hosts = list(dict.fromkeys([(parts.hostname or "").lower(), *allowed_domains]))
+    shown = [f"[{h}]" if ":" in h else h for h in hosts if h]
+    return [f"{h}:{port}" for h in shown] if pinned else shown
 
 
 # --- helpers --------------------------------------------------------------------------------------

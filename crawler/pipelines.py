@@ -21,7 +21,7 @@ from archive.seen import record_fetch_state, touch_article_url
 from archive.store import ArchiveStore, Page
 from archive.tagging import Tagger
 from archive.taxonomy import load_taxonomy
-from archive.urlnorm import canonical_url, normalise_url
+from archive.urlnorm import canonical_url, declared_canonical, normalise_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -173,6 +173,13 @@ class StorePipeline:
             )
             raise DropItem(f"not an article ({item['reject_reason']}): {item['url']}")
         record = item["article"]
+        entry = _site_entry(self.crawler)
+        declared = declared_canonical(
+            item["url"],
+            record.declared_canonical_url,
+            site_hosts=entry.hosts,
+            strip_params=entry.strip_query_params,
+        )
         page = Page(
             site=item["site"],
             fetched_url=item["url"],
@@ -185,6 +192,7 @@ class StorePipeline:
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
             alias_urls=item.get("alias_urls", ()),
+            canonical_declared=declared is not None and declared == item["canonical_url"],
             tags=item.get("tag_matches"),
             taxonomy_version=item.get("taxonomy_version"),
             signature=item.get("signature"),

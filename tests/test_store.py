@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import multiprocessing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from archive.db import make_engine, session_factory
 from archive.fingerprint import text_hash
 from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl
+from archive.neardup import NearDuplicateIndex, signature
 from archive.records import ArticleRecord
 from archive.store import ArchiveStore, Page, SiteInfo, decompress_html
 
@@ -141,3 +144,103 @@ def test_concurrent_processes_store_one_article(db_url: str, writer) -> None:  #
     assert [p.exitcode for p in procs] == [0, 0, 0]
     assert count(writer, Article) == 1
     assert count(writer, ArticleUrl) == 1
+
+
+RELEASE = (
+    "Perwakilan BKKBN Provinsi Sumatera Selatan meluncurkan gerakan orang tua asuh cegah stunting "
+    "di Pendopo Rumah Dinas Bupati Banyuasin. Sebanyak 1.184 anak berisiko stunting akan "
+    "didampingi orang tua asuh selama enam bulan ke depan. Setiap orang tua asuh menyalurkan "
+    "bantuan pangan bergizi berupa telur, ikan, susu dan sayuran yang diantar kader Tim "
+    "Pendamping Keluarga ke rumah sasaran. Prevalensi stunting Banyuasin tercatat 18,9 persen "
+    "dan daerah ini menargetkan angka di bawah 14 persen pada akhir 2025. Gerakan serupa akan "
+    "diluncurkan di 16 kabupaten dan kota lainnya hingga Desember."
+)
+
+
+def test_a_print_view_never_revises_the_article_read_from_its_page(writer) -> None:  # type: ignore[no-untyped-def]
+    """WP-Print serves the post between its own header and "printed from" lines; the pipeline
+    folds /print/ into the post's URL, so the view arrives as a re-fetch with another text."""
+    store = make_store(writer)
+    url = "http://a.test/2024/05/rembuk/"
+    printed = "- Sumeks - http://a.test/ -\n\n" + BODY + "\n\nArtikel dicetak dari Sumeks"
+    store.save(page(url))
+    view = replace(page(url, printed, when=T0 + timedelta(hours=1)), fetched_url=url + "print/")
+    assert store.save(view).outcome == "unchanged"
+    assert store.save(replace(view, fetched_url=url + "?amp=1")).outcome == "unchanged"
+    assert count(writer, ArticleRevision) == 1
+    with writer() as s:
+        assert s.scalars(select(Article.text)).one() == BODY
+
+
+def test_an_article_first_read_from_a_view_takes_its_page_text(writer) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(writer)
+    url = "http://a.test/2024/05/rembuk/"
+    printed = BODY + "\n\nArtikel dicetak dari Sumeks"
+    view = replace(page(url, printed), fetched_url=url + "print/")
+    assert store.save(view).outcome == "new"
+    # All the archive had read was the view: a change there is taken as an edit...
+    edited = printed + " Ralat."
+    later = replace(page(url, edited, when=T0 + timedelta(hours=1)), fetched_url=url + "print/")
+    assert store.save(later).outcome == "updated"
+    # ...until the page itself is read; from then on the view does not count.
+    assert store.save(page(url, when=T0 + timedelta(hours=2))).outcome == "updated"
+    assert store.save(replace(later, fetched_at=T0 + timedelta(hours=3))).outcome == "unchanged"
+    with writer() as s:
+        article = s.scalars(select(Article)).one()
+        assert article.text == BODY
+        assert [r.fetched_url for r in article.revisions] == [url + "print/", url + "print/", url]
+
+
+def test_an_update_reindexes_the_article_for_near_duplicates(writer) -> None:  # type: ignore[no-untyped-def]
+    """A stub replaced by the full release: copies of the release must find the article."""
+    store = ArchiveStore(writer, cluster_index=NearDuplicateIndex())
+    store.ensure_site(SiteInfo("banyuasin", "http://a.test/", "Sumatera Selatan"))
+    store.ensure_site(SiteInfo("lampung", "http://b.test/", "Lampung"))
+    url = "http://a.test/2024/11/genting/"
+    first = store.save(page(url, BODY, signature=signature(BODY)))
+    updated = store.save(
+        page(url, RELEASE, when=T0 + timedelta(hours=3), signature=signature(RELEASE))
+    )
+    assert updated.outcome == "updated" and updated.cluster_id == first.cluster_id
+    copy = RELEASE.replace("Gerakan serupa akan", "Gerakan yang sama juga akan") + (
+        " Sumber: Humas BKKBN Sumsel"
+    )
+    assert signature(copy).similarity(signature(RELEASE)) >= 0.4
+    assert signature(copy).similarity(signature(BODY)) < 0.4
+    other = store.save(
+        page("http://b.test/genting", copy, site="lampung", signature=signature(copy))
+    )
+    assert other.outcome == "new" and other.cluster_id == first.cluster_id
+
+
+@pytest.mark.parametrize("old_slug_first", [True, False])
+def test_the_url_the_site_names_becomes_canonical_whatever_came_first(
+    writer: sessionmaker[Session], old_slug_first: bool
+) -> None:
+    """A stale cache serves the post under its old slug with no rel=canonical; the post itself
+    names its URL. Either order gives one article under the named URL."""
+    post, old = "http://a.test/2024/10/tpk-lampung", "http://a.test/2024/10/tpk-2450"
+    store = make_store(writer)
+    order = (old, post) if old_slug_first else (post, old)
+    results = [store.save(page(u, canonical_declared=u == post)) for u in order]
+    assert [r.outcome for r in results] == ["new", "alias"]
+    with writer() as s:
+        article = s.scalars(select(Article)).one()
+        kinds = dict(s.execute(select(ArticleUrl.url, ArticleUrl.kind)).all())
+    assert article.canonical_url == post
+    assert kinds == {post: "canonical", old: "alias"}
+
+
+def test_an_undeclared_twin_never_takes_the_canonical(writer) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(writer)
+    first = store.save(page("http://a.test/rembuk/", canonical_declared=True))
+    store.save(page("http://a.test/rembuk-lama/"))
+    store.save(page("http://b.test/salinan/", site="lampung", canonical_declared=True))
+    with writer() as s:
+        assert s.get_one(Article, first.article_id).canonical_url == "http://a.test/rembuk/"
+        kinds = dict(s.execute(select(ArticleUrl.url, ArticleUrl.kind)).all())
+    assert kinds == {
+        "http://a.test/rembuk/": "canonical",
+        "http://a.test/rembuk-lama/": "alias",
+        "http://b.test/salinan/": "syndication",
+    }

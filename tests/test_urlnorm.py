@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from archive.urlnorm import canonical_url, hosts_for_site, normalise_url
+from archive.urlnorm import (
+    canonical_url,
+    declared_canonical,
+    hosts_for_site,
+    is_view_variant,
+    normalise_url,
+)
 
 ARTICLE = "https://www.sumselnews.id/2024/05/rakerda-bangga-kencana"
 
@@ -183,9 +189,10 @@ def test_port_aware_hosts_on_the_fixture_web() -> None:
 
 
 def test_home_url_entries_and_hosts_for_site() -> None:
-    hosts = hosts_for_site("http://127.0.0.1:8081/", ["cdn.example.id"])
-    assert hosts == ["127.0.0.1:8081", "cdn.example.id"]
-    assert hosts_for_site("https://www.x.id/") == ["www.x.id"]
+    hosts = hosts_for_site("http://127.0.0.1:8081/", ["localhost"])
+    assert hosts == ["127.0.0.1:8081", "localhost:8081"]
+    assert hosts_for_site("https://www.x.id:443/", ["x.id"]) == ["www.x.id", "x.id"]
+    assert hosts_for_site("http://[::1]:9000/") == ["[::1]:9000"]
     got = canonical_url(
         "http://127.0.0.1:8081/a", "http://127.0.0.1:8081/b/", site_hosts=["http://127.0.0.1:8081/"]
     )
@@ -215,3 +222,42 @@ def test_declared_canonical_gets_the_site_strip_params() -> None:
         strip_params=["tag_from"],
     )
     assert got == ARTICLE + "?id=3"
+
+
+@pytest.mark.parametrize(
+    ("url", "view"),
+    [
+        (ARTICLE + "/amp/", True),
+        ("https://www.sumselnews.id/amp/2024/05/rakerda-bangga-kencana", True),
+        (ARTICLE + "/?amp=1", True),
+        (ARTICLE + "?amp", True),
+        (ARTICLE + "/print/", True),
+        (ARTICLE + "?print=1", True),
+        (ARTICLE + "?output=amp", True),
+        ("https://m.sumselnews.id/2024/05/rakerda-bangga-kencana", True),
+        ("https://amp.sumselnews.id/2024/05/rakerda-bangga-kencana", True),
+        # the page itself, however it is spelt
+        (ARTICLE, False),
+        (ARTICLE + "/?utm_source=fb&fbclid=x#komentar", False),
+        (ARTICLE + "?noamp=mobile", False),
+        (ARTICLE + "?output=json", False),
+        ("https://www.sumselnews.id/?p=123", False),
+        ("https://m.co.id/berita/1", False),
+        ("http://127.0.0.1:8081/2024/05/amplop-bansos/", False),
+    ],
+)
+def test_view_variants_are_recognised(url: str, view: bool) -> None:
+    """A URL is a view variant exactly when normalising folds a view away."""
+    assert is_view_variant(url) is view
+
+
+def test_declared_canonical_says_whether_the_site_named_the_url() -> None:
+    # Self-canonical: the same URL as the fetched one, but named by the page.
+    assert declared_canonical(ARTICLE + "/", ARTICLE + "/", site_hosts=SITE) == ARTICLE
+    assert declared_canonical(ARTICLE + "/amp/", "../", site_hosts=SITE) == ARTICLE
+    # Nothing declared, or a declaration canonical_url does not trust.
+    assert declared_canonical(ARTICLE, None, site_hosts=SITE) is None
+    assert declared_canonical(ARTICLE, "  ", site_hosts=SITE) is None
+    assert declared_canonical(ARTICLE, "https://www.sumselnews.id/", site_hosts=SITE) is None
+    assert declared_canonical(ARTICLE, "https://other.id/a", site_hosts=SITE) is None
+    assert declared_canonical(ARTICLE, "javascript:void(0)", site_hosts=SITE) is None

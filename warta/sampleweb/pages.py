@@ -721,7 +721,10 @@ class _WordPress(_Renderer):
 </html>
 """
         return Resource(
-            "amp", HTML_UTF8, self.encode(html), _latest(site.layout_date, article.last_modified),
+            "amp",
+            HTML_UTF8,
+            self.encode(html),
+            _latest(site.layout_date, article.last_modified),
             slug=article.slug,
         )
 
@@ -759,7 +762,10 @@ class _WordPress(_Renderer):
 </html>
 """
         return Resource(
-            "print", HTML_UTF8, self.encode(html), _latest(site.layout_date, article.last_modified),
+            "print",
+            HTML_UTF8,
+            self.encode(html),
+            _latest(site.layout_date, article.last_modified),
             slug=article.slug,
         )
 
