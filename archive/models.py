@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -246,9 +247,6 @@ class SiteLock(Base):
 # --- near-duplicate index (archive/neardup.py) ---
 # The MinHash/LSH index lives in the archive itself, so it survives restarts and every crawler
 # process writing the archive shares it. archive/neardup.py is the only code that writes it.
-# (Imported here to keep this section self-contained; fold into the top import when convenient.)
-from sqlalchemy import SmallInteger  # noqa: E402
-
 
 class LshBucket(Base):
     """One LSH band bucket of one article's MinHash signature: articles sharing a (band, bucket)
