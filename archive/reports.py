@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.models import Article, ArticleTag, ArticleUrl, Site
+from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl, Site
 
 
 @dataclass(slots=True)
@@ -69,3 +69,27 @@ def format_site_summaries(rows: list[SiteSummary]) -> str:
     total = sum(r.articles for r in rows)
     lines.append(f"{'total':<24} {'':<42} {total:>8} {sum(r.urls for r in rows):>6}")
     return "\n".join(lines)
+
+
+@dataclass(slots=True, frozen=True)
+class ArticleState:
+    site: str
+    text: str
+    revisions: int
+
+
+def article_states(session: Session) -> dict[str, ArticleState]:
+    """canonical URL → (site, current text, number of revisions) of every archived article:
+    what a re-crawl is judged by."""
+    revisions = dict(
+        session.execute(
+            select(ArticleRevision.article_id, func.count()).group_by(ArticleRevision.article_id)
+        ).all()
+    )
+    rows = session.execute(
+        select(Article.id, Article.canonical_url, Site.name, Article.text).join(Site)
+    ).all()
+    return {
+        url: ArticleState(site, text, revisions.get(article_id, 0))
+        for article_id, url, site, text in rows
+    }

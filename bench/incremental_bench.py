@@ -45,7 +45,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select  # noqa: E402
 
 from archive.db import make_engine, session_factory  # noqa: E402
-from archive.models import Article, ArticleRevision, CrawlRun, Site  # noqa: E402
+from archive.models import CrawlRun  # noqa: E402
+from archive.reports import article_states  # noqa: E402
 from archive.schema import upgrade  # noqa: E402
 from archive.urlnorm import normalise_url  # noqa: E402
 from warta.sampleweb import WIB, SampleWeb  # noqa: E402
@@ -207,18 +208,9 @@ def archived(db_url: str) -> dict[str, tuple[str, int, str]]:
     """canonical URL -> (site name, revision count, text) of every archived article."""
     engine = make_engine(db_url)
     with session_factory(engine)() as session:
-        revisions = dict(
-            session.execute(
-                select(ArticleRevision.article_id, func.count()).group_by(
-                    ArticleRevision.article_id
-                )
-            ).all()
-        )
-        rows = session.execute(
-            select(Article.id, Article.canonical_url, Site.name, Article.text).join(Site)
-        ).all()
+        states = article_states(session)
     engine.dispose()
-    return {url: (site, revisions.get(aid, 0), text) for aid, url, site, text in rows}
+    return {url: (st.site, st.revisions, st.text) for url, st in states.items()}
 
 
 def change_sites(

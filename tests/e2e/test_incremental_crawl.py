@@ -20,7 +20,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from archive.db import make_engine, session_factory
-from archive.models import Article, ArticleRevision, CrawlRun, FetchState, Site
+from archive.models import CrawlRun, FetchState, Site
+from archive.reports import article_states
 from archive.schema import upgrade
 from archive.urlnorm import normalise_url
 from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT
@@ -78,18 +79,9 @@ def archive_state(db_url: str) -> dict[str, tuple[str, str, int]]:
     """canonical URL -> (site, text, revisions)."""
     engine = make_engine(db_url)
     with session_factory(engine)() as session:
-        revisions = dict(
-            session.execute(
-                select(ArticleRevision.article_id, func.count()).group_by(
-                    ArticleRevision.article_id
-                )
-            ).all()
-        )
-        rows = session.execute(
-            select(Article.id, Article.canonical_url, Site.name, Article.text).join(Site)
-        ).all()
+        states = article_states(session)
     engine.dispose()
-    return {url: (site, text, revisions[aid]) for aid, url, site, text in rows}
+    return {url: (st.site, st.text, st.revisions) for url, st in states.items()}
 
 
 def latest_runs(db_url: str) -> dict[str, CrawlRun]:
