@@ -213,9 +213,10 @@ class NewsSpider(scrapy.Spider):
             headers=headers or None,
         )
 
-    def request_failed(self, failure: Failure) -> Failure:
+    def request_failed(self, failure: Failure) -> Failure | None:
         """Charge a failure that may pass (timeout, 5xx, 429) to the discovery pages that led
-        to the request, then hand it on to Scrapy's usual logging and error stats."""
+        to the request, and log it as one line: a dead site or a broken link is news for the
+        operator, not a traceback. (The downloader's error stats count it either way.)"""
         request: Request = failure.request  # type: ignore[attr-defined]
         status: int | None = None
         if failure.check(HttpError):
@@ -230,7 +231,12 @@ class NewsSpider(scrapy.Spider):
             self._incomplete.update(chain)
             if new:
                 self._inc("warta/incremental/incomplete_pages", len(new))
-        return failure
+        if status is None:
+            self.logger.error(
+                "could not fetch %s (%s): %s",
+                request.url, request.meta.get("warta_kind", "page"), failure.getErrorMessage(),
+            )
+        return None
 
     # --- start ------------------------------------------------------------------------------------
 
