@@ -416,7 +416,7 @@ def test_transient_failure_marks_the_pages_that_led_to_it() -> None:
     def fail(request: Request, error: Exception) -> None:
         failure = Failure(error)
         failure.request = request  # type: ignore[attr-defined]
-        assert spider.request_failed(failure) is failure  # Scrapy still logs and counts it
+        assert spider.request_failed(failure) is None  # handled: logged once, counted by Scrapy
 
     fail(fresh, HttpError(respond(fresh, status=404), "gone"))
     assert spider._incomplete == set()
