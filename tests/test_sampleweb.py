@@ -10,15 +10,17 @@ import re
 import tomllib
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import get_args
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
 
-from warta.sampleweb import BOILERPLATE_LINES, WIB, Article, SampleWeb, load_sites
+from warta.sampleweb import BOILERPLATE_LINES, WIB, Article, SampleWeb, dedup, load_sites
 from warta.sampleweb.content import HARI, indonesian_date
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -401,3 +403,181 @@ def test_mutations_bump_validators_and_ground_truth() -> None:
 
         web.remove_article("demo-sumeks-banyuasin", article.slug)
         assert fetch(url)[0] == 404
+
+
+# --- the dedup scenario (warta.sampleweb.dedup) --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dedup_web() -> Iterator[SampleWeb]:
+    with SampleWeb(dedup=True) as running:
+        yield running
+
+
+def raw_get(url: str) -> tuple[int, str | None, bytes]:
+    """One request, redirects not followed: (status, Location, body)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+    try:
+        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+        response = connection.getresponse()
+        return response.status, response.headers["Location"], response.read()
+    finally:
+        connection.close()
+
+
+def test_dedup_scenario_is_off_by_default(web: SampleWeb) -> None:
+    assert web.dedup_scenario is None
+    with pytest.raises(RuntimeError):
+        web.dedup_expectations()
+    assert len(web.expected_articles()) == 32
+    for name, site in web.sites.items():
+        assert not site.style.trending
+        assert not any(r.kind in ("amp", "print") for r in web.routes(name).values())
+    assert b"Sedang Ramai" not in fetch(web.base_urls["demo-karyanasional"])[2]
+
+
+def test_dedup_posts_are_realistic_clean_and_dated_right() -> None:
+    posts = dedup.load_scenario_posts()
+    assert Counter(p.role for p, _ in posts) == {
+        "release": 1,
+        "verbatim": 1,
+        "edited": 2,
+        "independent": 2,
+    }
+    dateline = re.compile(rf"({'|'.join(HARI)})\W{{0,3}}\(?(\d{{1,2}})/(\d{{1,2}})/(\d{{2,4}})\)?")
+    for post, article in posts:
+        assert 150 <= article.word_count() <= 600, post.slug
+        assert len(article.key_sentences) >= 2, post.slug
+        for sentence in article.key_sentences:
+            assert any(sentence in p for p in article.paragraphs()), (post.slug, sentence)
+        for line in (*BOILERPLATE_LINES, *dedup.VARIANT_BOILERPLATE_LINES):
+            assert line not in article.text() and line not in article.title, (post.slug, line)
+        for day, d, m, y in dateline.findall(article.text()):
+            year = int(y) + (2000 if len(y) == 2 else 0)
+            assert HARI[datetime(year, int(m), int(d)).weekday()] == day, (post.slug, day)
+
+
+def test_dedup_copies_are_copies_and_reports_are_not() -> None:
+    posts = {p.slug: (p, a) for p, a in dedup.load_scenario_posts()}
+    (release,) = [a for p, a in posts.values() if p.role == "release"]
+    ours = dedup.sentences(release.paragraphs())
+    assert len(ours) == 14
+    for post, article in posts.values():
+        if post.role == "verbatim":
+            assert article.body == release.body and article.title != release.title
+        if post.role == "edited":
+            assert article.title != release.title
+            theirs = dedup.sentences(article.paragraphs())
+            rewritten = [s for s in ours[1:] if s not in theirs]
+            # The first sentence's dateline changes too; what counts is what was reworded.
+            assert len(rewritten) == post.edited_sentences, (post.slug, rewritten)
+            assert 0.1 <= post.edited_sentences / len(ours) <= 0.3
+    ipkb = next(a for p, a in posts.values() if p.site == "demo-ipkb-bengkulu")
+    assert ipkb.paragraphs()[-1].startswith("Sumber: ")
+    reports = [a for p, a in posts.values() if p.role == "independent"]
+    quote = "“Angka stunting nasional baru turun 0,1 persen dalam setahun terakhir."
+    for fact in (quote, "Drs. Rahmat Hidayat", "Hotel Novotel Bandar Lampung", "14,9 persen"):
+        assert all(fact in a.text() for a in reports), fact
+    assert reports[0].paragraphs()[0] != reports[1].paragraphs()[0]
+
+
+def test_dedup_near_duplicate_design_holds(dedup_web: SampleWeb) -> None:
+    """Edited copies well above the clustering threshold, independent reports and every other
+    pair of the web well below it (so the release's is the only multi-article story)."""
+    neardup = pytest.importorskip("archive.neardup")
+    texts = {a.url: "\n\n".join(a.paragraphs) for a in dedup_web.expected_articles()}
+    sigs = {url: neardup.signature(text) for url, text in texts.items()}
+    expected = dedup_web.dedup_expectations()
+    (cluster,) = expected.clusters
+    (copy,) = expected.syndication_urls
+    story = {*cluster, copy}
+    for a in sigs:
+        for b in sigs:
+            if a < b:
+                similarity = sigs[a].similarity(sigs[b])
+                if a in story and b in story:
+                    assert similarity >= 0.45, (a, b, similarity)
+                else:
+                    assert similarity < 0.2, (a, b, similarity)
+
+
+def test_dedup_expectations_match_the_ground_truth(dedup_web: SampleWeb) -> None:
+    expected = dedup_web.dedup_expectations()
+    pages = {a.url for a in dedup_web.expected_articles()}
+    assert len(pages) == 38
+    assert set(expected.articles) | set(expected.syndication_urls) == pages
+    assert not set(expected.articles) & set(expected.syndication_urls)
+    assert expected.url_kinds == {"canonical": 37, "alias": 2, "syndication": 1}
+    (release,) = expected.outlets
+    (copy,) = expected.syndication_urls
+    assert expected.syndication_urls[copy] == release
+    assert copy.startswith(dedup_web.base_urls["demo-maklumatnews"])
+    assert release.startswith(dedup_web.base_urls["demo-bkkbn-sumsel"])
+    assert expected.outlets[release] == set(dedup.SITES)
+    (cluster,) = expected.clusters
+    assert release in cluster and len(cluster) == 3
+    (reports,) = expected.independent
+    assert len(reports) == 2 and not reports & cluster
+    assert {v.kind for v in expected.variants} == set(get_args(dedup.VariantKind))
+    assert all(v.article_url in pages for v in expected.variants)
+
+
+def test_dedup_variants_are_served_and_linked(dedup_web: SampleWeb) -> None:
+    expected = dedup_web.dedup_expectations()
+    for site in dedup.VARIANT_POSTS:
+        home = fetch(dedup_web.base_urls[site])[2].decode()
+        assert "Sedang Ramai" in home
+    for variant in expected.variants:
+        status, location, body = raw_get(variant.url)
+        assert status == variant.status, variant
+        if status == 301:
+            assert location == variant.article_url, variant
+            continue
+        page = body.decode()
+        _, _, own = raw_get(variant.article_url)
+        canonical = f'<link rel="canonical" href="{html.escape(variant.article_url)}">'
+        assert (canonical in page) is variant.declares_canonical, variant
+        if variant.kind in ("tracking", "click-id", "fragment", "alias"):
+            assert body == own, variant
+        if variant.kind == "legacy":
+            # The post's page from a cache of an older theme: no canonical, og:url or amphtml.
+            head = [ln for ln in own.decode().split("\n") if "canonical" in ln or "og:url" in ln]
+            head += [ln for ln in own.decode().split("\n") if 'rel="amphtml"' in ln]
+            assert len(head) == 3
+            assert page == "\n".join(ln for ln in own.decode().split("\n") if ln not in head)
+        if variant.kind.startswith("amp"):
+            assert "<html amp" in page
+        if variant.kind.startswith("print"):
+            assert "Artikel dicetak dari" in page
+        # The post's text is on every variant page.
+        article = next(a for a in dedup_web.expected_articles() if a.url == variant.article_url)
+        for sentence in article.key_sentences:
+            assert html.escape(sentence, quote=False) in page or sentence in page, variant
+        # Linked where the scenario says: the trending block of every page, or the post itself.
+        post = variant.linked_from == "post"
+        linked_on = variant.article_url if post else dedup_web.base_urls[variant.site]
+        href = f'href="{html.escape(variant.url)}"'
+        assert href in fetch(linked_on)[2].decode(), variant
+
+
+def test_dedup_scenario_keeps_every_article_discoverable(dedup_web: SampleWeb) -> None:
+    for article in dedup_web.expected_articles():
+        assert article.listed_on, f"{article.url} is not discoverable"
+        if article.only_via:
+            assert article.listed_on == article.only_via, article.url
+    # The registry reads only the feed and a Berita sitemap on this site: the feed keeps all.
+    base = dedup_web.base_urls["demo-ipkb-bengkulu"]
+    items = ElementTree.fromstring(fetch(base + "feed/")[2]).findall("./channel/item")
+    assert len(items) == len(dedup_web.site("demo-ipkb-bengkulu").articles)
+
+
+def test_enabling_the_dedup_scenario_changes_running_pages_once() -> None:
+    with SampleWeb() as running:
+        home = running.url("demo-karyanasional", "/")
+        _, before, _ = fetch(home)
+        scenario = running.enable_dedup_scenario()
+        assert running.enable_dedup_scenario() is scenario
+        assert fetch(home, {"If-None-Match": before["ETag"]})[0] == 200
+        assert len(running.expected_articles()) == 38
+        assert len(running.site("demo-karyanasional").articles) == 10

@@ -8,7 +8,8 @@ ground truth a correct crawl must reproduce. Used by `warta demo` and the end-to
         ...  # run scrapy crawl against web.base_urls
         truth = web.ground_truth()
 
-`python -m warta.sampleweb` serves it until Ctrl-C.
+`SampleWeb(dedup=True)` adds the deduplication scenario (`warta.sampleweb.dedup`).
+`python -m warta.sampleweb [--dedup]` serves it until Ctrl-C.
 """
 
 from warta.sampleweb.content import (
@@ -20,6 +21,7 @@ from warta.sampleweb.content import (
     Style,
     load_sites,
 )
+from warta.sampleweb.dedup import DedupExpectations, DedupScenario, UrlVariant
 from warta.sampleweb.pages import Resource
 from warta.sampleweb.server import RequestRecord, Response, SampleWeb
 from warta.sampleweb.truth import (
@@ -33,6 +35,8 @@ __all__ = [
     "BOILERPLATE_LINES",
     "WIB",
     "Article",
+    "DedupExpectations",
+    "DedupScenario",
     "ExpectedArticle",
     "GroundTruth",
     "NonArticle",
@@ -44,5 +48,6 @@ __all__ = [
     "SiteFile",
     "StaticPage",
     "Style",
+    "UrlVariant",
     "load_sites",
 ]

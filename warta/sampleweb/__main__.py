@@ -22,13 +22,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--registry", type=Path, help="also write a site registry TOML here")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each response")
+    parser.add_argument(
+        "--dedup",
+        action="store_true",
+        help="add the deduplication scenario (URL variants, a syndicated press release)",
+    )
     args = parser.parse_args(argv)
 
-    web = SampleWeb(latency=args.latency)
+    web = SampleWeb(latency=args.latency, dedup=args.dedup)
     if args.port:
         web = SampleWeb(
             ports={name: args.port + i for i, name in enumerate(web.sites)},
             latency=args.latency,
+            dedup=args.dedup,
         )
     with web:
         truth = web.ground_truth()

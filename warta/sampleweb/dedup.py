@@ -18,8 +18,9 @@ Off by default: the plain sample web and its ground truth do not change. Enabled
   variants (``m.``, ``amp.``, upper case) cannot be served here, every site being 127.0.0.1 on
   its own port; tests/test_urlnorm.py covers them.
 - One press release (data/dedup.toml) on demo-bkkbn-sumsel, copied verbatim by
-  demo-maklumatnews under its own headline, and edited by demo-karyanasional (15% of sentences
-  reworded) and demo-ipkb-bengkulu (23%, plus a "Sumber: …" line).
+  demo-maklumatnews under its own headline, and edited by demo-karyanasional (new headline and
+  dateline, 2 of 14 sentences reworded) and demo-ipkb-bengkulu (3 of 14, plus a "Sumber: …"
+  line).
 - Two outlets' own reports of one event (demo-karyanasional, demo-maklumatnews), sharing names,
   figures and a quote: two stories.
 
