@@ -10,6 +10,7 @@ class PageItem(scrapy.Item):
     # Set by the spider: the raw page and where it came from.
     site = scrapy.Field()  # site name (registry entry = spider name)
     url = scrapy.Field()  # fetched URL, after redirects
+    redirect_urls = scrapy.Field()  # URLs that redirected to it, in order
     status = scrapy.Field()  # HTTP status
     body = scrapy.Field()  # raw bytes as received
     http_encoding = scrapy.Field()  # charset from Content-Type, or None
@@ -30,6 +31,7 @@ class PageItem(scrapy.Item):
 
     # Set by IdentifyPipeline.
     canonical_url = scrapy.Field()
+    canonical_declared = scrapy.Field()  # the page itself names canonical_url
     alias_urls = scrapy.Field()  # other normalised URLs this page answered to
     text_hash = scrapy.Field()
     signature = scrapy.Field()  # near-duplicate MinHash signature

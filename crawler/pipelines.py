@@ -21,7 +21,7 @@ from archive.seen import record_fetch_state, touch_article_url
 from archive.store import ArchiveStore, Page
 from archive.tagging import Tagger
 from archive.taxonomy import load_taxonomy
-from archive.urlnorm import canonical_url, declared_canonical, normalise_url
+from archive.urlnorm import canonical_url, declared_canonical, hosts_for_site, normalise_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -105,13 +105,20 @@ class IdentifyPipeline:
         entry = _site_entry(self.crawler)
         record = item["article"]
         strip = entry.strip_query_params
+        # Port-pinned like the registry: on one host, another port is another site.
+        hosts = hosts_for_site(entry.home_url, entry.allowed_domains)
         item["canonical_url"] = canonical_url(
-            item["url"],
-            record.declared_canonical_url,
-            site_hosts=entry.hosts,
-            strip_params=strip,
+            item["url"], record.declared_canonical_url, site_hosts=hosts, strip_params=strip
         )
-        item["alias_urls"] = [normalise_url(item["url"], strip_params=strip)]
+        declared = declared_canonical(
+            item["url"], record.declared_canonical_url, site_hosts=hosts, strip_params=strip
+        )
+        item["canonical_declared"] = declared == item["canonical_url"]
+        # The URLs that redirected here (e.g. WordPress's /?p=123) are this article's too.
+        answered = [*item.get("redirect_urls", ()), item["url"]]
+        item["alias_urls"] = list(
+            dict.fromkeys(normalise_url(url, strip_params=strip) for url in answered)
+        )
         item["text_hash"] = text_hash(record.text)
         item["signature"] = signature(record.text)
         return item
@@ -173,13 +180,6 @@ class StorePipeline:
             )
             raise DropItem(f"not an article ({item['reject_reason']}): {item['url']}")
         record = item["article"]
-        entry = _site_entry(self.crawler)
-        declared = declared_canonical(
-            item["url"],
-            record.declared_canonical_url,
-            site_hosts=entry.hosts,
-            strip_params=entry.strip_query_params,
-        )
         page = Page(
             site=item["site"],
             fetched_url=item["url"],
@@ -192,7 +192,7 @@ class StorePipeline:
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
             alias_urls=item.get("alias_urls", ()),
-            canonical_declared=declared is not None and declared == item["canonical_url"],
+            canonical_declared=item["canonical_declared"],
             tags=item.get("tag_matches"),
             taxonomy_version=item.get("taxonomy_version"),
             signature=item.get("signature"),

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import feedparser
 from lxml import etree
 
+from archive import urlnorm
 from spiders.registry import DEFAULT_PORTS, SiteEntry
 
 StartKind = Literal["robots", "sitemap", "feed", "listing", "home"]
@@ -38,10 +39,9 @@ _BINARY_EXTENSION_LIST = (
 BINARY_EXTENSIONS = frozenset(_BINARY_EXTENSION_LIST.split(" "))
 
 # Query parameters that only track the visitor; removing them makes one page one URL.
-TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "_ga", "igshid"}
-)
-_TRACKING_PREFIXES = ("utm_",)
+# One list of tracking parameters for the whole project: the archive's URL identity rules.
+TRACKING_PARAMS = urlnorm.TRACKING_PARAMS
+_TRACKING_PREFIXES = urlnorm.TRACKING_PREFIXES
 
 # WordPress and site furniture that is never an article (feeds are read as feeds, not pages).
 DEFAULT_IGNORE = tuple(
@@ -56,6 +56,8 @@ DEFAULT_IGNORE = tuple(
         r"[?&](?:s|replytocom|share|print|like_comment|action)=",
         r"/amp/?(?:$|\?)",
         r"^[^?]*/amp/",
+        r"/print/?(?:$|\?)",
+        r"^[^?]*/print/",
         r"[?&]amp(?:=1)?(?:&|$)",
     )
 )

@@ -462,6 +462,7 @@ class NewsSpider(scrapy.Spider):
         return PageItem(
             site=self.name,
             url=response.url,
+            redirect_urls=list(_meta(response).get("redirect_urls", ())),
             status=response.status,
             body=response.body,
             http_encoding=discovery.charset_from_content_type(_header(headers, b"Content-Type")),

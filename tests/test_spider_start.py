@@ -284,6 +284,7 @@ def test_page_item_fields() -> None:
     assert dict(item) | {"fetched_at": None} == {
         "site": "fixture",
         "url": url,
+        "redirect_urls": [],
         "status": 200,
         "body": response.body,
         "http_encoding": "utf-8",
