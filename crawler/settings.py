@@ -42,6 +42,10 @@ WARTA_LINK_DEPTH = 2
 # Nightly re-crawls fetch only what is new or changed (sitemap lastmod, feed dates, conditional
 # requests, known URLs skipped); False re-fetches everything (the store still adds no duplicate).
 WARTA_INCREMENTAL = True
+# Every crawl also re-checks this many archived articles, the longest unchecked first
+# (conditionally where the site sends validators): an edit on a site that publishes no change
+# dates is caught within (archived articles / this) nights.
+WARTA_REVALIDATE_PER_CRAWL = 20
 # Pages judged not to be articles are looked at again after this many days.
 WARTA_RECHECK_REJECTED_DAYS = 30
 # A <lastmod>/<updated> must be this much older than our last fetch to count as "not newer"

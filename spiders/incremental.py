@@ -223,3 +223,17 @@ def is_transient_status(status: int | None) -> bool:
     """Whether a failed request may succeed on another night. None: no HTTP answer at all
     (timeout, DNS, connection refused)."""
     return status is None or status >= 500 or status in (408, 425, 429)
+
+
+def stalest_articles(known: Mapping[str, Known], count: int) -> list[str]:
+    """The `count` archived articles fetched longest ago, oldest first.
+
+    Revalidating a few of them every crawl (conditionally, where the site sends validators)
+    bounds how stale any article can get on a site that publishes no change dates at all: an
+    edit there raises no signal, so without this it would only be seen if the article happened
+    to be linked from a listing page the crawl reads."""
+    if count <= 0:
+        return []
+    articles = [(k.last_fetched_at, url) for url, k in known.items() if k.kind == "article"]
+    return [url for _, url in sorted(articles)[:count]]
+

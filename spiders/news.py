@@ -258,6 +258,21 @@ class NewsSpider(scrapy.Spider):
         }
         for target in discovery.start_plan(self.site):
             yield builders[target.kind](target.url)
+        yield from self._revalidate_stalest()
+
+    def _revalidate_stalest(self) -> Iterator[Request]:
+        """A few archived articles, the longest unchecked, asked for again every crawl
+        (conditionally where the server allows): bounded staleness where no signal exists."""
+        count = self.settings.getint("WARTA_REVALIDATE_PER_CRAWL", 0) if self.known else 0
+        for url in incremental.stalest_articles(self.known, count):
+            self._seen_candidates.add(discovery.canonicalize(url, self.site.strip_query_params))
+            self._inc("warta/incremental/revalidate_stalest")
+            yield self.build_request(
+                url,
+                self.parse_page,
+                kind="candidate",
+                cb_kwargs={"via": "revalidate", "published": None, "depth": None},
+            )
 
     # --- robots and sitemaps ----------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from spiders.incremental import (
     latest_instant,
     listing_has_news,
     rechecks_after_home_not_modified,
+    stalest_articles,
     validators,
 )
 from spiders.loader import build_spider_class
@@ -510,3 +511,15 @@ def test_without_the_store_the_crawl_is_a_full_one(site_db: str) -> None:
     off = make_spider(site_db, WARTA_INCREMENTAL=False)
     assert off.archive_url() is None
     assert make_spider(site_db).archive_url() == site_db
+
+
+def test_the_stalest_archived_articles_are_revalidated_first() -> None:
+    day = datetime(2024, 5, 1, tzinfo=UTC)
+    known = {
+        "http://s.test/a": KnownUrl("article", day + timedelta(days=3)),
+        "http://s.test/b": KnownUrl("article", day),
+        "http://s.test/listing": KnownUrl("discovery", day - timedelta(days=9)),
+        "http://s.test/c": KnownUrl("article", day + timedelta(days=1)),
+    }
+    assert stalest_articles(known, 2) == ["http://s.test/b", "http://s.test/c"]
+    assert stalest_articles(known, 0) == []
