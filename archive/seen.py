@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.db import transaction
-from archive.models import Article, ArticleUrl, FetchState, Site
+from archive.models import Article, ArticleRevision, ArticleUrl, FetchState, Site
 
 
 @dataclass(slots=True, frozen=True)
@@ -23,6 +23,9 @@ class KnownUrl:
     last_fetched_at: datetime
     etag: str | None = None
     last_modified: str | None = None
+    fetch_url: str | None = None
+    """For an article: the URL its page was last fetched from, as the site spells it (the
+    archive's key is normalised, e.g. without WordPress's trailing slash, which would redirect)."""
 
 
 def load_known_urls(sessions: sessionmaker[Session], site_name: str) -> dict[str, KnownUrl]:
@@ -40,12 +43,27 @@ def load_known_urls(sessions: sessionmaker[Session], site_name: str) -> dict[str
             ).where(FetchState.site_id == site_id)
         ):
             known[url] = KnownUrl(kind, fetched, etag, modified)
-        for url, fetched, etag, modified in session.execute(
+        latest = (
+            select(func.max(ArticleRevision.id))
+            .join(Article, Article.id == ArticleRevision.article_id)
+            .where(Article.site_id == site_id)
+            .group_by(ArticleRevision.article_id)
+        )
+        fetched_from = dict(
+            session.execute(
+                select(ArticleRevision.article_id, ArticleRevision.fetched_url).where(
+                    ArticleRevision.id.in_(latest)
+                )
+            ).all()
+        )
+        for url, article_id, kind, fetched, etag, modified in session.execute(
             select(
-                ArticleUrl.url, ArticleUrl.last_seen_at, ArticleUrl.etag, ArticleUrl.last_modified
+                ArticleUrl.url, ArticleUrl.article_id, ArticleUrl.kind, ArticleUrl.last_seen_at,
+                ArticleUrl.etag, ArticleUrl.last_modified,
             ).where(ArticleUrl.site_id == site_id)
         ):
-            known[url] = KnownUrl("article", fetched, etag, modified)
+            fetch_url = fetched_from.get(article_id) if kind == "canonical" else None
+            known[url] = KnownUrl("article", fetched, etag, modified, fetch_url)
     return known
 
 

@@ -234,6 +234,10 @@ def stalest_articles(known: Mapping[str, Known], count: int) -> list[str]:
     to be linked from a listing page the crawl reads."""
     if count <= 0:
         return []
-    articles = [(k.last_fetched_at, url) for url, k in known.items() if k.kind == "article"]
+    articles = [
+        (k.last_fetched_at, getattr(k, "fetch_url", None) or url)
+        for url, k in known.items()
+        if k.kind == "article"
+    ]
     return [url for _, url in sorted(articles)[:count]]
 
