@@ -467,6 +467,24 @@ def _status_kib(field: str) -> int:
     return 0
 
 
+def insert_article(session: Any, site_id: int, url: str, title: str, body: str) -> int:
+    """One article row, as the store would write it (minus tags and revisions)."""
+    article_id = session.scalar(
+        insert(Article)
+        .values(
+            site_id=site_id,
+            canonical_url=url,
+            title=title,
+            text=body,
+            text_hash=hashlib.sha256(body.encode()).hexdigest(),
+            word_count=len(body.split()),
+        )
+        .returning(Article.id)
+    )
+    assert article_id is not None
+    return article_id
+
+
 def measure(db: Path, n: int, config: IndexConfig, seed: int, cache_mib: int = 0) -> dict[str, Any]:
     """Store `n` new articles one transaction each, timing the dedup work and the commit.
     `cache_mib`: SQLite page cache per connection (0: SQLite's default of 2 MiB, as make_engine
@@ -503,19 +521,9 @@ def measure(db: Path, n: int, config: IndexConfig, seed: int, cache_mib: int = 0
         session = factory()
         try:
             with session.begin():
-                article_id = session.scalar(
-                    insert(Article)
-                    .values(
-                        site_id=i % 40 + 1,
-                        canonical_url=f"https://bench.example.id/{seed}/{size}/{i}",
-                        title=title,
-                        text=body,
-                        text_hash=hashlib.sha256(body.encode()).hexdigest(),
-                        word_count=len(body.split()),
-                    )
-                    .returning(Article.id)
+                article_id = insert_article(
+                    session, i % 40 + 1, f"https://bench.example.id/{seed}/{size}/{i}", title, body
                 )
-                assert article_id is not None
                 stored_ids.append(article_id)
                 t0 = time.perf_counter()
                 sig = index.signature(body)
@@ -603,19 +611,9 @@ def quality(
 
     def store(session: Any, title: str, body: str, kind: str) -> int:
         n = next(counter)
-        article_id = session.scalar(
-            insert(Article)
-            .values(
-                site_id=n % 40 + 1,
-                canonical_url=f"https://q.example.id/{kind}/{n}",
-                title=title,
-                text=body,
-                text_hash=hashlib.sha256(body.encode()).hexdigest(),
-                word_count=len(body.split()),
-            )
-            .returning(Article.id)
+        article_id = insert_article(
+            session, n % 40 + 1, f"https://q.example.id/{kind}/{n}", title, body
         )
-        assert article_id is not None
         index.assign_cluster(session, article_id, index.signature(body))
         return article_id
 

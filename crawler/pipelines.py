@@ -107,13 +107,13 @@ class IdentifyPipeline:
         strip = entry.strip_query_params
         # Port-pinned like the registry: on one host, another port is another site.
         hosts = hosts_for_site(entry.home_url, entry.allowed_domains)
-        item["canonical_url"] = canonical_url(
-            item["url"], record.declared_canonical_url, site_hosts=hosts, strip_params=strip
-        )
         declared = declared_canonical(
             item["url"], record.declared_canonical_url, site_hosts=hosts, strip_params=strip
         )
-        item["canonical_declared"] = declared == item["canonical_url"]
+        item["canonical_declared"] = declared is not None
+        item["canonical_url"] = declared or canonical_url(
+            item["url"], None, site_hosts=hosts, strip_params=strip
+        )
         # The URLs that redirected here (e.g. WordPress's /?p=123) are this article's too.
         answered = [*item.get("redirect_urls", ()), item["url"]]
         item["alias_urls"] = list(

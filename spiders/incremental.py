@@ -48,6 +48,8 @@ class Known(Protocol):
     def etag(self) -> str | None: ...
     @property
     def last_modified(self) -> str | None: ...
+    @property
+    def fetch_url(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +237,7 @@ def stalest_articles(known: Mapping[str, Known], count: int) -> list[str]:
     if count <= 0:
         return []
     articles = [
-        (k.last_fetched_at, getattr(k, "fetch_url", None) or url)
+        (k.last_fetched_at, k.fetch_url or url)
         for url, k in known.items()
         if k.kind == "article"
     ]

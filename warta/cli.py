@@ -210,13 +210,6 @@ def status(alert_after: int) -> None:
         sys.exit(1)
 
 
-def _parse_override(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise WartaError(f"bad -s value {text!r}: expected KEY=VALUE")
-    return key, value
-
-
 def _print_summaries(names: list[str] | None = None) -> None:
     from archive.reports import format_site_summaries, site_summaries
 

@@ -7,16 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from warta import demo
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# The real-site politeness relaxed for a local web, through settings only.
-LOCAL_WEB_SETTINGS = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "False",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-    "TELNETCONSOLE_ENABLED": "False",
-    "LOG_LEVEL": "INFO",
-}
+# The demo's relaxed politeness for a local web, with the log kept for failing tests.
+LOCAL_WEB_SETTINGS = {**demo.LOCAL_WEB_SETTINGS, "LOG_LEVEL": "INFO"}
 
 
 def scrapy_crawl(
