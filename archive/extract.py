@@ -238,6 +238,7 @@ def _record(
         author=_clean_author(extracted.author if extracted else None),
         published_at=published.at if published else None,
         published_time_known=published.time_known if published else False,
+        published_date=published.at.date() if published else None,
         language=page_language(tree, text),
         declared_canonical_url=declared_canonical_url(tree, url),
         description=(_one_line(extracted.description) or None) if extracted else None,

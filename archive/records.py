@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(slots=True)
@@ -19,6 +19,9 @@ class ArticleRecord:
     published_at: datetime | None = None
     """Timezone-aware; midnight Asia/Jakarta when only the day is known (`published_time_known`)."""
     published_time_known: bool = False
+    published_date: date | None = None
+    """The calendar day of publication in the outlet's own zone (WIB/WITA/WIT), whenever any date
+    is known; unlike `published_at` it never drifts across days when written in UTC."""
     language: str | None = None
     declared_canonical_url: str | None = None
     """rel=canonical or og:url as the page declares it; identity decides whether to trust it."""
