@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.exceptions import DropItem, NotConfigured
+from twisted.internet.task import LoopingCall
 
 from archive.db import make_engine, session_factory
-from archive.extract import extract
 from archive.fingerprint import text_hash
 from archive.neardup import NearDuplicateIndex, signature
 from archive.seen import record_fetch_state, touch_article_url
@@ -22,6 +22,8 @@ from archive.store import ArchiveStore, Page
 from archive.tagging import Tagger
 from archive.taxonomy import load_taxonomy
 from archive.urlnorm import canonical_url, declared_canonical, hosts_for_site, normalise_url
+from crawler.extraction_pool import ExtractionPool, default_pool_size
+from crawler.extraction_worker import ExtractionJob
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -47,7 +49,15 @@ def _site_entry(crawler: Crawler) -> Any:
 
 
 class ExtractPipeline:
-    """Raw page → ArticleRecord; drops pages that are not articles, counting why."""
+    """Raw page → ArticleRecord, in a worker process; drops pages that are no article, counting why.
+
+    The page goes to the extraction pool (crawler.extraction_pool: WARTA_EXTRACT_WORKERS processes,
+    each page bounded by WARTA_EXTRACT_CPU_SECONDS of CPU time and WARTA_EXTRACT_MEMORY_MB), so the
+    reactor keeps downloading while pages are extracted and no page can stall the crawl. A page
+    over a bound is rejected (`extraction-timeout`, `extraction-memory`) and recorded like any
+    rejected page; a page still waiting when the crawl stops is dropped unrecorded, to be fetched
+    again by the next crawl.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -55,24 +65,66 @@ class ExtractPipeline:
         settings = crawler.settings
         self.min_text_chars = settings.getint("WARTA_MIN_TEXT_CHARS")
         self.min_text_chars_structured = settings.getint("WARTA_MIN_TEXT_CHARS_STRUCTURED")
+        self.pool = ExtractionPool(
+            settings.getint("WARTA_EXTRACT_WORKERS") or default_pool_size(),
+            cpu_budget=settings.getfloat("WARTA_EXTRACT_CPU_SECONDS"),
+            memory_limit_bytes=settings.getint("WARTA_EXTRACT_MEMORY_MB") * 2**20,
+            max_jobs_per_worker=settings.getint("WARTA_EXTRACT_MAX_PAGES_PER_WORKER"),
+            shutdown_grace=settings.getfloat("WARTA_EXTRACT_SHUTDOWN_GRACE_SECONDS"),
+        )
+        self.watch: LoopingCall | None = None
+        self.engine_was_running = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_item(self, item: PageItem) -> PageItem:
+    def open_spider(self) -> None:
+        self.pool.start()
+        self.stats.set_value("warta/extract/workers", self.pool.size)
+        self.watch = LoopingCall(self._watch_engine)
+        self.watch.start(0.25, now=False)
+
+    def _watch_engine(self) -> None:
+        # Scrapy signals nothing when a stop begins (SIGTERM, CLOSESPIDER_*), only when it is
+        # over — and it waits for the pipelines first. So the pool is told by watching the engine.
+        engine = self.crawler.engine
+        if engine is None:
+            return
+        self.engine_was_running |= engine.running
+        slot = getattr(engine, "_slot", None)
+        closing = slot is not None and getattr(slot, "closing", None) is not None
+        if closing or (self.engine_was_running and not engine.running):
+            self.pool.begin_shutdown()
+
+    def close_spider(self) -> None:
+        if self.watch is not None and self.watch.running:
+            self.watch.stop()
+        self.pool.close()
+        self.stats.set_value("warta/extract/worker_restarts", self.pool.restarts)
+
+    async def process_item(self, item: PageItem) -> PageItem:
         if is_not_modified(item):
             return item
         entry = _site_entry(self.crawler)
-        result = extract(
-            item["body"],
-            item["url"],
+        job = ExtractionJob(
+            body=item["body"],
+            url=item["url"],
             http_encoding=item.get("http_encoding"),
             article_url_pattern=entry.article_url_pattern,
             min_text_chars=self.min_text_chars,
             min_text_chars_structured=self.min_text_chars_structured,
             hinted_published_at=item.get("hinted_published_at"),
         )
+        outcome = await self.pool.extract(job)
+        self.stats.inc_value("warta/time/extract_wait", outcome.wait_seconds)
+        self.stats.inc_value("warta/time/extract_cpu", outcome.cpu_seconds)
+        if outcome.extraction is None:
+            self.stats.inc_value("warta/extract/cancelled")
+            raise DropItem(f"not extracted, the crawl is stopping: {item['url']}",
+                           log_level="INFO")
+        result = outcome.extraction
+        self.stats.inc_value("warta/extract/pages")
         if result.article is None:
             self.stats.inc_value(f"warta/rejected/{result.reject_reason}")
             self.stats.inc_value("warta/rejected")

@@ -34,10 +34,25 @@ WARTA_TAXONOMY_FILE = os.environ.get(
 # and the text is at least WARTA_MIN_TEXT_CHARS_STRUCTURED long).
 WARTA_MIN_TEXT_CHARS = 600
 WARTA_MIN_TEXT_CHARS_STRUCTURED = 250
+# Extraction runs in worker processes (crawler.extraction_pool), each page within bounds.
+WARTA_EXTRACT_WORKERS = 0  # 0: one per CPU core this process may use
+# CPU seconds one page may cost; over it the page is rejected `extraction-timeout` (and recorded,
+# so the next night skips it unless it changes) and its worker replaced. Real article pages cost
+# 0.05–1 s; the budget also bounds how long a stop can wait for one page.
+WARTA_EXTRACT_CPU_SECONDS = 20.0
+# A worker whose resident memory passes this is killed; its page is rejected `extraction-memory`.
+WARTA_EXTRACT_MEMORY_MB = 1024
+# Workers are replaced after this many pages (bounds what a long crawl's caches can grow to).
+WARTA_EXTRACT_MAX_PAGES_PER_WORKER = 2000
+# On SIGTERM/SIGINT, pages waiting for a worker are dropped at once (fetched again next crawl);
+# pages in a worker get this long before the worker is killed.
+WARTA_EXTRACT_SHUTDOWN_GRACE_SECONDS = 5.0
 # How deep listing pages are paginated when a site entry does not say.
 WARTA_LISTING_DEPTH = 3
 # How many links deep the spider follows in-site links from the home and listing pages.
 WARTA_LINK_DEPTH = 2
+# At most this many distinct links of one page are looked at (the rest are counted, not followed).
+WARTA_MAX_LINKS_PER_PAGE = 1000
 
 # Nightly re-crawls fetch only what is new or changed (sitemap lastmod, feed dates, conditional
 # requests, known URLs skipped); False re-fetches everything (the store still adds no duplicate).
@@ -80,7 +95,10 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
-DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+# No news page needs more: a bigger response (also counted after decompression) is cancelled, so
+# one huge page can neither exhaust memory nor reach extraction.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 
 # --- pipeline: spider → item → extract → identify/dedup → tag → store -----------------------------
 ITEM_PIPELINES = {

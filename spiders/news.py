@@ -656,12 +656,21 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _links(self, response: TextResponse) -> Iterator[str]:
+        # Bounded: each link costs the reactor thread URL work, and a gallery page of 60,000
+        # thumbnails kept it busy for half a minute (a stop waited for it). News pages link to a
+        # few hundred URLs; listings paginate.
+        limit = self.settings.getint("WARTA_MAX_LINKS_PER_PAGE")
         seen: set[str] = set()
         for href in response.css("a[href]::attr(href), area[href]::attr(href)").getall():
             url = discovery.canonicalize(
                 response.urljoin(href.strip()), self.site.strip_query_params
             )
             if url not in seen:
+                if len(seen) >= limit:
+                    self._inc("warta/links/truncated_pages")
+                    logger.info("%s links to more than %d URLs; only those were followed",
+                                response.url, limit)
+                    return
                 seen.add(url)
                 yield url
 
