@@ -9,6 +9,9 @@ crawl need not fetch it again, then drops it) and an archived article's URL that
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.exceptions import DropItem, NotConfigured
@@ -38,6 +41,17 @@ def is_not_modified(item: PageItem) -> bool:
 
 def is_article(item: PageItem) -> bool:
     return "article" in item and not item.get("reject_reason")
+
+
+@contextmanager
+def timed(stats: StatsCollector, stage: str) -> Iterator[None]:
+    """Adds the wall time of the block to stat `warta/time/<stage>` (seconds): the per-stage
+    split that bench/throughput_bench.py prints."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        stats.inc_value(f"warta/time/{stage}", time.perf_counter() - started)
 
 
 def _site_entry(crawler: Crawler) -> Any:
@@ -146,6 +160,7 @@ class IdentifyPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -154,6 +169,10 @@ class IdentifyPipeline:
     def process_item(self, item: PageItem) -> PageItem:
         if not is_article(item):
             return item
+        with timed(self.stats, "identify"):
+            return self._identify(item)
+
+    def _identify(self, item: PageItem) -> PageItem:
         entry = _site_entry(self.crawler)
         record = item["article"]
         strip = entry.strip_query_params
@@ -191,7 +210,8 @@ class TagPipeline:
     def process_item(self, item: PageItem) -> PageItem:
         if not is_article(item):
             return item
-        matches = self.tagger.tag(item["title"], item["text"])
+        with timed(self.stats, "tag"):
+            matches = self.tagger.tag(item["title"], item["text"])
         item["tag_matches"] = matches
         item["taxonomy_version"] = self.taxonomy.version
         item["tags"] = [m.tag for m in matches]
@@ -218,6 +238,10 @@ class StorePipeline:
         self.engine.dispose()
 
     def process_item(self, item: PageItem) -> PageItem:
+        with timed(self.stats, "store"):
+            return self._store(item)
+
+    def _store(self, item: PageItem) -> PageItem:
         # The archive keys URLs in their normal form, as the identify stage wrote them.
         url = normalise_url(item["url"], strip_params=_site_entry(self.crawler).strip_query_params)
         if is_not_modified(item):
