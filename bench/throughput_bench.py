@@ -202,7 +202,7 @@ def crawl(site: PerfSite, workdir: Path, workers: int) -> dict[str, object]:
         # INFO: the end-of-crawl stats dump is read from the log.
         "LOG_LEVEL": "INFO", "WARTA_EXTRACT_WORKERS": workers, "ROBOTSTXT_OBEY": False,
     }
-    argv = [sys.executable, "-m", "scrapy", "crawl", "perf-site", "-O", str(workdir / "out.jsonl")]
+    argv = [sys.executable, "-m", "scrapy", "crawl", "perf-site"]
     for key, value in settings.items():
         argv += ["-s", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}

@@ -659,7 +659,7 @@ class NewsSpider(scrapy.Spider):
         # Bounded: each link costs the reactor thread URL work, and a gallery page of 60,000
         # thumbnails kept it busy for half a minute (a stop waited for it). News pages link to a
         # few hundred URLs; listings paginate.
-        limit = self.settings.getint("WARTA_MAX_LINKS_PER_PAGE")
+        limit = self.settings.getint("WARTA_MAX_LINKS_PER_PAGE", 1000)
         seen: set[str] = set()
         for href in response.css("a[href]::attr(href), area[href]::attr(href)").getall():
             url = discovery.canonicalize(
