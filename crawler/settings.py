@@ -127,6 +127,11 @@ FEED_EXPORT_FIELDS = [
 ]
 FEED_EXPORT_ENCODING = "utf-8"
 
+# Scrapy's telnet console and its remote-control HTTP server each listen on a port of every crawl;
+# a nightly daemon's crawls have no use for either, so they are off unless asked for (-s).
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
 # Rejected pages are normal; say so quietly rather than as warnings.
 DROPITEM_LOG_LEVEL = "INFO"
 LOG_LEVEL = "INFO"
