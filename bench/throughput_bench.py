@@ -1,6 +1,6 @@
 """End-to-end crawl throughput against plain trafilatura on the same pages (not a test: prints).
 
-Usage: python bench/throughput_bench.py [--copies 11] [--workers 0] [--realpages DIR]
+Usage: python bench/throughput_bench.py [--copies 11] [--workers 0] [--realpages DIR] [--repo DIR]
 
 Builds the perf site from ../shared/realpages/aeb: each of the 181 real pages served as `copies`
 copies whose paragraph words are replaced by random words (markup and extraction cost stay real,
@@ -186,7 +186,7 @@ class Sampler(threading.Thread):
                 self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu(pid))
 
 
-def crawl(site: PerfSite, workdir: Path, workers: int) -> dict[str, object]:
+def crawl(site: PerfSite, workdir: Path, workers: int, repo: Path = REPO_ROOT) -> dict[str, object]:
     db_url = f"sqlite:///{workdir / 'archive.db'}"
     upgrade(db_url)
     registry = workdir / "sites.toml"
@@ -207,7 +207,7 @@ def crawl(site: PerfSite, workdir: Path, workers: int) -> dict[str, object]:
         argv += ["-s", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}
     started = time.monotonic()
-    proc = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, cwd=repo, env=env, stderr=subprocess.PIPE, text=True)
     sampler = Sampler(proc.pid)
     sampler.start()
     _, stderr = proc.communicate()
@@ -228,7 +228,7 @@ def crawl(site: PerfSite, workdir: Path, workers: int) -> dict[str, object]:
         "stored": stored, "elapsed": elapsed, "run_seconds": run_seconds, "stats": stats,
         "peak_total": sampler.peak_total, "peak_main": sampler.peak_main,
         "main_cpu": main_cpu, "worker_cpu": sum(sampler.cpu.values()) - main_cpu,
-        "pages": int(stats.get("warta/extract/pages", 0)),
+        "pages": int(stats.get("warta/extracted", 0) + stats.get("warta/rejected", 0)),
     }
 
 
@@ -259,6 +259,8 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=11)
     parser.add_argument("--workers", type=int, default=0, help="0: one per core")
     parser.add_argument("--realpages", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--repo", type=Path, default=REPO_ROOT,
+                        help="crawl with this checkout's code (e.g. an older commit's worktree)")
     args = parser.parse_args()
 
     pages = build_site(args.realpages, args.copies)
@@ -266,7 +268,7 @@ def main() -> None:
     print(f"perf site: {len(pages):,} pages, {total_bytes / 2**20:.1f} MB, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
     with PerfSite(pages) as site, tempfile.TemporaryDirectory() as tmp:
-        result = crawl(site, Path(tmp), args.workers)
+        result = crawl(site, Path(tmp), args.workers, args.repo)
         extracted, plain_seconds = plain_trafilatura(pages, site.base_url)
 
     crawl_rate = result["pages"] / result["run_seconds"]  # type: ignore[operator]

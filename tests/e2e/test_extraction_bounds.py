@@ -81,7 +81,7 @@ def test_sigterm_during_extraction_stops_the_crawl_within_the_bound(tmp_path: Pa
         try:
             # Wait until every page was fetched and the ordinary articles are stored, so the
             # costly page is the one in a worker when the signal comes.
-            for _ in range(600):
+            for _ in range(1200):
                 if web.fetched(COSTLY) and len(archive_state_urls(db_url)) == len(ARTICLES):
                     break
                 assert proc.poll() is None, proc.communicate()[1][-3000:]
