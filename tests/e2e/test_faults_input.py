@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,7 +62,7 @@ def site() -> Iterator[HostileSite]:
         yield hostile
 
 
-def test_row03_a_utf16_charset_on_a_utf8_page_is_read_as_utf8(
+def test_row03_row14_a_utf16_charset_on_a_utf8_page_is_read_as_utf8(
     site: HostileSite, tmp_path: Path
 ) -> None:
     site.routes = {
@@ -254,6 +256,36 @@ def test_row08_scrapy_crawl_user_errors_are_one_line_and_exit_2(
     [line] = [ln for ln in proc.stderr.splitlines() if ln.startswith("scrapy crawl: error:")]
     assert expected in line
     assert site.log == []  # nothing fetched
+
+
+def test_row08_a_read_only_archive_is_one_line_for_scrapy_crawl(
+    site: HostileSite, tmp_path: Path
+) -> None:
+    if shutil.which("setpriv") is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv to crawl as another user")
+    archive_dir = Path(tempfile.mkdtemp(prefix="warta-ro-crawl-"))
+    try:
+        archive_dir.chmod(0o755)
+        db_url = f"sqlite:///{archive_dir / 'archive.db'}"
+        upgrade(db_url)
+        registry = write_registry(archive_dir / "sites.toml",
+                                  site.registry_entry(feed_urls=["/f"]))
+        registry.chmod(0o644)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}
+        env.update(PYTHONDONTWRITEBYTECODE="1", HOME=str(archive_dir))
+        proc = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
+             "-m", "scrapy", "crawl", "hostile", "-s", f"WARTA_SITES_FILE={registry}",
+             "-s", f"WARTA_DATABASE_URL={db_url}"],
+            capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120,
+        )
+    finally:
+        shutil.rmtree(archive_dir)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    [line] = [ln for ln in proc.stderr.splitlines() if ln.startswith("scrapy crawl: error:")]
+    assert "read-only" in line or "may this user write it" in line, line
+    assert site.log == []
 
 
 def test_row11_a_crawler_that_dies_before_opening_on_a_new_site_records_a_failed_run(
