@@ -385,6 +385,12 @@ class SubprocessRunner:
                 .limit(1)
             ).first()
             if recorded is not None and recorded != "running":
+                if recorded == "aborted" and _last_reason(session, site, launched_at) == (
+                    "site-locked"
+                ):
+                    # Another crawl (a manual `scrapy crawl`) took the site between our lock
+                    # check and the child's start: skipped, as for a site found locked.
+                    return CrawlResult(site, "skipped", returncode, "site locked by another crawl")
                 return CrawlResult(site, recorded, returncode, "" if returncode == 0 else cause)
             if stopped_for == "shutdown":
                 return CrawlResult(site, "aborted", returncode, reason)
@@ -405,6 +411,16 @@ class SubprocessRunner:
                     )
                 )
             return CrawlResult(site, status, returncode, reason)
+
+
+def _last_reason(session: Session, site: str, since: datetime) -> str | None:
+    return session.scalars(
+        select(CrawlRun.finish_reason)
+        .join(Site, CrawlRun.site_id == Site.id)
+        .where(Site.name == site, CrawlRun.started_at >= since)
+        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+        .limit(1)
+    ).first()
 
 
 def _signal_group(pgid: int, signum: int) -> None:

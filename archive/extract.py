@@ -383,7 +383,7 @@ def _decodes_cleanly(body: bytes, encoding: str) -> bool:
     try:
         decoder = codecs.getincrementaldecoder(encoding)("strict")
         decoder.decode(body, final=False)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):  # utf-16 raises UnicodeError itself
         return False
     return True
 

@@ -14,8 +14,11 @@ read-then-write window between processes.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
@@ -25,8 +28,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive.db import transaction
 from archive.models import SiteLock, utcnow
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
+    "LockHeartbeat",
     "acquire_site_lock",
+    "acquire_site_lock_freeing_dead",
     "holder_id",
     "holder_is_dead_local",
     "lock_holder",
@@ -81,6 +88,24 @@ def acquire_site_lock(
         # A live lock exists, or another process inserted between our UPDATE and INSERT.
         return False
     return True
+
+
+def acquire_site_lock_freeing_dead(
+    factory: sessionmaker[Session], site_name: str, holder: str, ttl: timedelta
+) -> tuple[bool, str | None]:
+    """acquire_site_lock, but a lock whose holder is a dead process on this host (a crawl killed
+    with SIGKILL) is released first rather than waited out. Returns (acquired, the live holder
+    that keeps us out, or None)."""
+    if acquire_site_lock(factory, site_name, holder, ttl):
+        return True, None
+    other = lock_holder(factory, site_name)
+    if other is not None and holder_is_dead_local(other):
+        logger.warning("site %s: releasing the lock of dead process %s", site_name, other)
+        release_site_lock(factory, site_name, other)
+        if acquire_site_lock(factory, site_name, holder, ttl):
+            return True, None
+        other = lock_holder(factory, site_name)
+    return False, other
 
 
 def refresh_site_lock(
@@ -147,3 +172,48 @@ def holder_is_dead_local(holder: str) -> bool:
     except PermissionError:
         return False  # exists, owned by another user
     return False
+
+
+class LockHeartbeat:
+    """Keeps a held lock alive from a thread of its own, every ttl/3.
+
+    Not on the crawl's event loop: a page that keeps the reactor busy longer than the TTL must not
+    let the lock expire under a live holder. A refresh that fails on a database error (locked,
+    busy) is tried again at the next beat; a refresh that finds the lock taken over calls
+    `on_lost` once (from this thread) and stops.
+    """
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        site_name: str,
+        holder: str,
+        ttl: timedelta,
+        on_lost: Callable[[], None],
+    ) -> None:
+        self.factory, self.site_name, self.holder, self.ttl = factory, site_name, holder, ttl
+        self.on_lost = on_lost
+        self.interval = max(ttl.total_seconds() / 3, 0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"lock-heartbeat-{site_name}", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=self.interval + 35)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                held = refresh_site_lock(self.factory, self.site_name, self.holder, self.ttl)
+            except Exception as exc:  # the database is busy or gone: try again next beat
+                logger.warning("site %s: could not refresh the lock: %s", self.site_name, exc)
+                continue
+            if not held:
+                self.on_lost()
+                return

@@ -20,6 +20,9 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 # Spiders are built from the site registry rather than one module per site.
 SPIDER_LOADER_CLASS = "spiders.loader.RegistrySpiderLoader"
+# warta's `scrapy crawl` (crawler/commands/crawl.py): one line and exit 2 for a crawl that cannot
+# start because of the configuration or the database, instead of a traceback.
+COMMANDS_MODULE = "crawler.commands"
 
 # --- warta -------------------------------------------------------------------------------------
 WARTA_DATABASE_URL = os.environ.get("WARTA_DATABASE_URL", "sqlite:///archive.db")
@@ -70,6 +73,16 @@ WARTA_LASTMOD_SLACK_SECONDS = 3600
 WARTA_AUTO_UPGRADE = True
 # A crawl holds the archive's lock on its site; a crashed crawl's lock expires after this.
 WARTA_LOCK_TTL_SECONDS = 15 * 60
+# Storing a page is retried this many times, with exponential backoff from
+# WARTA_STORE_RETRY_DELAY_SECONDS, on transient database errors (locked, busy, serialization
+# failures); a page still not stored makes the run 'partial' and its sources are re-read next
+# crawl. WARTA_SQLITE_BUSY_TIMEOUT_SECONDS is how long one SQLite statement waits for the lock.
+WARTA_STORE_RETRIES = 5
+WARTA_STORE_RETRY_DELAY_SECONDS = 1.0
+WARTA_SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+# Candidate pages of a sitemap go to the scheduler this many at a time, the next batch when the
+# crawl runs dry: a sitemap of 200,000 URLs does not put 200,000 requests in memory at once.
+WARTA_SITEMAP_BATCH = 1000
 
 # --- the nightly daemon (scheduler.py, `warta daemon`) ----------------------------------------
 WARTA_SCHEDULE = "0 1 * * *"  # crontab; per site with `schedule` in the registry
@@ -88,15 +101,15 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
-# No news page needs more: a bigger response (also counted after decompression) is cancelled, so
-# one huge page can neither exhaust memory nor reach extraction.
+# No news page needs more. A bigger one (also once decompressed: gzip bombs) is cancelled before
+# it can exhaust memory or reach extraction, counted as 'too-large' in the run record and not
+# fetched again until a signal says it changed.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 

@@ -27,19 +27,21 @@ from __future__ import annotations
 
 import logging
 import struct
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.misc import load_object
 from scrapy.utils.sitemap import sitemap_urls_from_robots
+from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from archive.db import make_engine, session_factory
@@ -85,6 +87,10 @@ class NewsSpider(scrapy.Spider):
         self._incomplete: set[str] = set()
         self._discovery_requested: set[str] = set()
         self._listing_links: dict[str, set[str]] = {}
+        # Pages refused by a bound (too large, off-site redirect): normalised URL → reason, when.
+        self._refused: dict[str, tuple[str, datetime]] = {}
+        # Sitemap candidates not yet handed to the scheduler (see _batched).
+        self._backlog: deque[Iterator[Request]] = deque()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -95,6 +101,7 @@ class NewsSpider(scrapy.Spider):
             clock_slack=timedelta(seconds=settings.getfloat("WARTA_LASTMOD_SLACK_SECONDS", 3600)),
         )
         crawler.signals.connect(spider.load_known, signal=signals.spider_opened)
+        crawler.signals.connect(spider._feed_backlog, signal=signals.spider_idle)
         return spider
 
     # --- archive state ----------------------------------------------------------------------------
@@ -125,15 +132,36 @@ class NewsSpider(scrapy.Spider):
         logger.info("incremental: %d URLs of %s known to the archive", len(self.known), self.name)
 
     def closed(self, reason: str) -> None:
-        """Write back the discovery pages' validators — only after a finished crawl: a crawl
-        stopped half-way must not make the next night skip a sitemap it did not follow."""
+        """Write back what this crawl learnt about pages that are not articles.
+
+        Pages refused by a bound (too large, redirected off the site) are recorded as rejected
+        whatever the finish, so the next night does not fetch them again unless a signal says
+        they changed. Discovery pages' validators only after a finished crawl: a crawl stopped
+        half-way must not make the next night skip a sitemap it did not follow; and none at all
+        (the pages are remembered without validators, so read in full next night) when a page
+        could not be stored: its source must not answer 304 and hide it."""
         url = self.archive_url()
-        if reason != "finished" or url is None or not self._discovery_fetches:
+        if url is None:
             return
-        records = incremental.discovery_records(self._discovery_fetches.values(), self._incomplete)
+        records: list[incremental.DiscoveryFetch] = []
+        if reason == "finished" and self._discovery_fetches:
+            incomplete: set[str] = set(self._incomplete)
+            if self._stat("warta/store/failed"):
+                incomplete.update(self._discovery_fetches)
+                logger.warning(
+                    "%s: pages could not be stored; discovery validators not kept", self.name
+                )
+            records = incremental.discovery_records(self._discovery_fetches.values(), incomplete)
+        if not records and not self._refused:
+            return
         engine = make_engine(url)
         try:
             sessions = session_factory(engine, writer=True)
+            for page_url, (refused_reason, fetched_at) in self._refused.items():
+                record_fetch_state(
+                    sessions, self.site.name, page_url, "rejected", fetched_at,
+                    reject_reason=refused_reason,
+                )
             for fetch in records:
                 record_fetch_state(
                     sessions,
@@ -144,9 +172,9 @@ class NewsSpider(scrapy.Spider):
                     etag=fetch.etag,
                     last_modified=fetch.last_modified,
                 )
-        except Exception:
+        except Exception as exc:
             # The archive is already complete; only next night's shortcuts are lost.
-            logger.exception("could not record discovery pages of %s", self.name)
+            logger.error("could not record discovery pages of %s: %s", self.name, exc)
             return
         finally:
             engine.dispose()
@@ -215,12 +243,20 @@ class NewsSpider(scrapy.Spider):
 
     def request_failed(self, failure: Failure) -> Failure | None:
         """Charge a failure that may pass (timeout, 5xx, 429) to the discovery pages that led
-        to the request, and log it as one line: a dead site or a broken link is news for the
-        operator, not a traceback. (The downloader's error stats count it either way.)"""
+        to the request, count it by kind in the run record, and log it as one line that says
+        what failed: a dead site or a broken link is news for the operator, not a traceback.
+        A page refused for its size (DOWNLOAD_MAXSIZE, also once decompressed) is 'too-large'
+        and remembered, so the next night does not fetch it again unless it changes."""
         request: Request = failure.request  # type: ignore[attr-defined]
+        kind = request.meta.get("warta_kind", "page")
         status: int | None = None
+        if _is_too_large(failure):
+            self._refuse(_original_url(request.meta, request.url), "too-large")
+            self.logger.warning("refused %s (%s): larger than DOWNLOAD_MAXSIZE", request.url, kind)
+            return None
         if failure.check(HttpError):
             status = failure.value.response.status
+            self._inc(f"warta/errors/http_{status}")
         elif failure.check(IgnoreRequest):
             return failure  # robots.txt, offsite, filters: decided, not failed
         if incremental.is_transient_status(status):
@@ -233,10 +269,22 @@ class NewsSpider(scrapy.Spider):
                 self._inc("warta/incremental/incomplete_pages", len(new))
         if status is None:
             self.logger.error(
-                "could not fetch %s (%s): %s",
-                request.url, request.meta.get("warta_kind", "page"), failure.getErrorMessage(),
+                "could not fetch %s (%s): %s", request.url, kind, _failure_message(failure)
             )
+        else:
+            self.logger.warning("could not fetch %s (%s): HTTP %d", request.url, kind, status)
         return None
+
+    def _refuse(self, url: str, reason: str) -> None:
+        """Count a page refused by a bound, as a reject and an error of the run, and remember it."""
+        self._inc(f"warta/rejected/{reason}")
+        self._inc("warta/rejected")
+        self._inc(f"warta/errors/{reason}")
+        try:
+            key = normalise_url(url, strip_params=self.site.strip_query_params)
+        except ValueError:
+            key = url
+        self._refused[key] = (reason, datetime.now(UTC))
 
     # --- start ------------------------------------------------------------------------------------
 
@@ -306,6 +354,11 @@ class NewsSpider(scrapy.Spider):
                     yield self._sitemap_request(child.loc, parent=response)
             return
         self._remember(response)
+        yield from self._batched(self._sitemap_candidates(parsed, response))
+
+    def _sitemap_candidates(
+        self, parsed: discovery.ParsedSitemap, response: Response
+    ) -> Iterator[Request]:
         for item in parsed.entries:
             if not discovery.accept_sitemap_location(item.loc, self.site):
                 continue
@@ -322,6 +375,33 @@ class NewsSpider(scrapy.Spider):
             )
             if request is not None:
                 yield request
+
+    def _batched(self, requests: Iterator[Request]) -> Iterator[Request]:
+        """The first WARTA_SITEMAP_BATCH requests now, the rest kept lazily in the backlog and
+        fed when the crawl runs dry (spider_idle): a huge sitemap costs the scheduler one batch of
+        requests, not all of them at once."""
+        size = max(self.settings.getint("WARTA_SITEMAP_BATCH", 1000), 1)
+        for count, request in enumerate(requests, 1):
+            yield request
+            if count >= size:
+                self._backlog.append(requests)
+                return
+
+    def _feed_backlog(self) -> None:
+        """spider_idle: hand the scheduler the next batch of backlogged sitemap candidates."""
+        engine = self.crawler.engine
+        size = max(self.settings.getint("WARTA_SITEMAP_BATCH", 1000), 1)
+        sent = 0
+        while self._backlog and sent < size:
+            request = next(self._backlog[0], None)
+            if request is None:
+                self._backlog.popleft()
+                continue
+            engine.crawl(request)
+            sent += 1
+        if sent:
+            self._inc("warta/sitemap_batches")
+            raise DontCloseSpider
 
     def _sitemap_body(self, response: Response) -> bytes | None:
         if not gzip_magic_number(response):
@@ -457,7 +537,9 @@ class NewsSpider(scrapy.Spider):
                 yield self.page_item(response, via, published)
             return
         if not self.site.is_in_site(response.url):
-            logger.debug("redirected out of the site, dropped: %s", response.url)
+            requested = _original_url(_meta(response), response.url)
+            logger.warning("redirected off the site, not stored: %s -> %s", requested, response.url)
+            self._refuse(requested, "offsite-redirect")
             return
         yield self.page_item(response, via, published)
         yield from self._follow_links(response, depth)
@@ -679,10 +761,29 @@ class NewsSpider(scrapy.Spider):
         if stats is not None:
             stats.inc_value(key, count)
 
+    def _stat(self, key: str) -> int:
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        return int(stats.get_value(key, 0)) if stats is not None else 0
+
     def _set(self, key: str, value: int) -> None:
         stats = getattr(getattr(self, "crawler", None), "stats", None)
         if stats is not None:
             stats.set_value(key, value)
+
+
+def _is_too_large(failure: Failure) -> bool:
+    """Whether Scrapy refused the response for DOWNLOAD_MAXSIZE: cancelled while downloading, or
+    ignored when it inflated past the limit (a gzip bomb)."""
+    if failure.check(DownloadCancelledError, CancelledError):
+        return True
+    return bool(failure.check(IgnoreRequest)) and "DOWNLOAD_MAXSIZE" in str(failure.value)
+
+
+def _failure_message(failure: Failure) -> str:
+    """A failure as words: some exceptions (a cancelled download) carry no message."""
+    message = " ".join(failure.getErrorMessage().split())
+    name = failure.type.__name__ if failure.type else "error"
+    return f"{name}: {message}" if message and message != name else name
 
 
 def _header(headers: Any, name: bytes) -> str | None:

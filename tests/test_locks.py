@@ -7,6 +7,8 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.db import make_engine, session_factory, transaction
 from archive.locks import (
+    LockHeartbeat,
     acquire_site_lock,
+    acquire_site_lock_freeing_dead,
     holder_id,
     holder_is_dead_local,
     lock_holder,
@@ -173,3 +177,41 @@ def test_holder_is_dead_local() -> None:
     # Another host's process cannot be checked, so it is never presumed dead.
     assert not holder_is_dead_local("some-other-host:999999")
     assert not holder_is_dead_local("garbage")
+
+
+def _dead_local_holder() -> str:
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    return f"{socket.gethostname()}:{proc.stdout.strip()}"
+
+
+def test_a_dead_local_holder_is_freed_by_the_next_acquirer(
+    factory: sessionmaker[Session],
+) -> None:
+    dead = _dead_local_holder()
+    assert acquire_site_lock(factory, "alpha", dead, TTL)
+    assert acquire_site_lock_freeing_dead(factory, "alpha", "host:2", TTL) == (True, None)
+    assert lock_holder(factory, "alpha") == "host:2"
+    # A live holder (on another host: never judged dead here) keeps it.
+    assert acquire_site_lock(factory, "beta", "elsewhere:1", TTL)
+    assert acquire_site_lock_freeing_dead(factory, "beta", "host:2", TTL) == (False, "elsewhere:1")
+
+
+def test_the_heartbeat_thread_keeps_the_lock_while_the_caller_is_blocked(
+    factory: sessionmaker[Session],
+) -> None:
+    ttl = timedelta(seconds=0.6)
+    assert acquire_site_lock(factory, "alpha", "host:1", ttl)
+    lost = threading.Event()
+    beat = LockHeartbeat(factory, "alpha", "host:1", ttl, on_lost=lost.set)
+    beat.start()
+    try:
+        time.sleep(2.0)  # a blocked event loop: more than three TTLs without a chance to run
+        assert not acquire_site_lock(factory, "alpha", "host:2", TTL)
+        assert not lost.is_set()
+        # Taken over behind its back (expired and stolen): the heartbeat says so and stops.
+        with transaction(factory) as session:
+            session.execute(SiteLock.__table__.update().values(holder="host:3"))
+        assert lost.wait(5)
+    finally:
+        beat.stop()
