@@ -202,4 +202,7 @@ class StorePipeline:
         item["cluster_id"] = result.cluster_id
         item["outcome"] = result.outcome
         self.stats.inc_value(f"warta/store/{result.outcome}")
+        if result.outcome == "new" and result.original_id is not None:
+            # A verbatim copy of another outlet's article: a row of its own, linked to it.
+            self.stats.inc_value("warta/store/copies")
         return item

@@ -97,7 +97,7 @@ def test_analyst_views_flatten_tags_and_count_per_day(store, writer) -> None:  #
 
     with writer() as session:
         articles = session.execute(
-            text("SELECT site, title, tags, published_day_wib FROM v_articles ORDER BY article_id")
+            text("SELECT site, title, tags, published_date FROM v_articles ORDER BY article_id")
         ).all()
         daily = session.execute(
             text("SELECT day, tag, site, province, articles FROM v_daily_counts ORDER BY site, tag")
