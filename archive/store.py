@@ -177,8 +177,10 @@ class ArchiveStore:
             article.cluster_id = self._cluster_index.assign_cluster(
                 session, article.id, page.signature
             )
-        relink_copies(session, page.text_hash)
-        return StoreResult("new", article.id, article.cluster_id, new, article.original_id)
+        original = relink_copies(session, page.text_hash)
+        return StoreResult(
+            "new", article.id, article.cluster_id, new, _copy_of(article.id, original)
+        )
 
     def _refetch(
         self,
@@ -236,8 +238,10 @@ class ArchiveStore:
             )
         # The article leaves its old text's copy group and joins the new one's.
         relink_copies(session, old_hash)
-        relink_copies(session, page.text_hash)
-        return StoreResult("updated", article.id, article.cluster_id, new, article.original_id)
+        original = relink_copies(session, page.text_hash)
+        return StoreResult(
+            "updated", article.id, article.cluster_id, new, _copy_of(article.id, original)
+        )
 
     @staticmethod
     def _apply_tags(session: Session, article_id: int, page: Page) -> None:
@@ -311,6 +315,10 @@ def _make_canonical(session: Session, article: Article, url: str) -> None:
     for row in rows:
         row.kind = "canonical" if row.url == url else "alias"
     article.canonical_url = url
+
+
+def _copy_of(article_id: int, original: int | None) -> int | None:
+    return None if original == article_id else original
 
 
 def _revision_count(session: Session, article_id: int) -> int:

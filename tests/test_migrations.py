@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from pathlib import Path
+
+from sqlalchemy import inspect, text
 
 from archive.db import make_engine
 from archive.models import Base
@@ -28,3 +30,88 @@ def test_sqlite_archive_uses_wal(db_url: str) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_0003_keeps_dates_meaning_and_gives_syndicated_copies_rows_of_their_own(
+    tmp_path: Path,
+) -> None:
+    """An archive written by 0002's store: a day-only date stored as midnight WIB, a timed one,
+    and a copy recorded as a 'syndication' URL of the article."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0002")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for statement in OLD_ROWS:
+            conn.execute(text(statement))
+    upgrade(url)
+    check(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT id, site_id, canonical_url, published_at, published_date,"
+            " published_utc_offset_minutes, published_time_known, original_id, cluster_id, text"
+            " FROM articles ORDER BY id"
+        )).all()
+        kinds = conn.execute(
+            text("SELECT url, article_id, kind FROM article_urls ORDER BY id")
+        ).all()
+        tags = conn.execute(text("SELECT article_id, tag FROM article_tags ORDER BY 1")).all()
+        view = conn.execute(text(
+            "SELECT url, published, published_date, original_url FROM v_articles ORDER BY 1"
+        )).all()
+        stories = conn.execute(text(
+            "SELECT cluster_id, first_url, first_published, outlets, articles, verbatim_copies,"
+            " sites FROM v_stories ORDER BY cluster_id"
+        )).all()
+        daily = conn.execute(
+            text("SELECT day, site, articles FROM v_daily_counts ORDER BY 1, 2")
+        ).all()
+        fts = conn.execute(text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'rembuk'"
+                                " ORDER BY rowid")).all()
+    engine.dispose()
+    (day_only, timed, copy) = rows
+    assert day_only[3:8] == (None, "2024-05-28", None, 0, None)
+    assert timed[3:8] == ("2024-06-11 23:30:00.000000", "2024-06-12", 420, 1, None)
+    assert copy[1:3] == (2, "http://b.test/salinan")
+    assert copy[3:10] == (None, None, None, 0, 1, 7, day_only[9])
+    assert kinds == [("http://a.test/rembuk/", 1, "canonical"), ("http://a.test/jam/", 2,
+                     "canonical"), ("http://b.test/salinan", 3, "canonical")]
+    assert tags == [(1, "stunting"), (3, "stunting")]
+    assert view == [
+        ("http://a.test/jam/", "2024-06-12T06:30:00+07:00", "2024-06-12", None),
+        ("http://a.test/rembuk/", "2024-05-28", "2024-05-28", None),
+        ("http://b.test/salinan", None, None, "http://a.test/rembuk/"),
+    ]
+    assert stories == [
+        (7, "http://a.test/rembuk/", "2024-05-28", 2, 2, 1, "banyuasin,lampung"),
+        (8, "http://a.test/jam/", "2024-06-12T06:30:00+07:00", 1, 1, 0, "banyuasin"),
+    ]
+    assert daily == [("2024-05-28", "banyuasin", 1), ("2024-06-12", "banyuasin", 1)]
+    assert fts == [(1,), (3,)]
+
+
+OLD_ROWS = [
+    "INSERT INTO sites (id, name, home_url, province, language, created_at) VALUES"
+    " (1, 'banyuasin', 'http://a.test/', 'Sumatera Selatan', 'id', '2024-01-01 00:00:00'),"
+    " (2, 'lampung', 'http://b.test/', 'Lampung', 'id', '2024-01-01 00:00:00')",
+    "INSERT INTO clusters (id, created_at) VALUES (7, '2024-01-01 00:00:00'),"
+    " (8, '2024-01-01 00:00:00')",
+    # Day-only: midnight WIB, 17:00 UTC the day before.
+    "INSERT INTO articles (id, site_id, canonical_url, title, published_at, published_time_known,"
+    " text, text_hash, word_count, cluster_id, first_fetched_at, last_fetched_at,"
+    " last_changed_at) VALUES (1, 1, 'http://a.test/rembuk/', 'Rembuk',"
+    " '2024-05-27 17:00:00.000000', 0, 'Rembuk stunting di Banyuasin', 'h1', 4, 7,"
+    " '2024-06-01 00:00:00', '2024-06-01 00:00:00', '2024-06-01 00:00:00')",
+    "INSERT INTO articles (id, site_id, canonical_url, title, published_at, published_time_known,"
+    " text, text_hash, word_count, cluster_id, first_fetched_at, last_fetched_at,"
+    " last_changed_at) VALUES (2, 1, 'http://a.test/jam/', 'Jam',"
+    " '2024-06-11 23:30:00.000000', 1, 'Pelayanan KB', 'h2', 2, 8,"
+    " '2024-06-01 00:00:00', '2024-06-01 00:00:00', '2024-06-01 00:00:00')",
+    "INSERT INTO article_urls (id, article_id, site_id, url, kind, first_seen_at, last_seen_at)"
+    " VALUES (1, 1, 1, 'http://a.test/rembuk/', 'canonical', '2024-06-01 00:00:00',"
+    " '2024-06-01 00:00:00'), (2, 2, 1, 'http://a.test/jam/', 'canonical',"
+    " '2024-06-01 00:00:00', '2024-06-01 00:00:00'), (3, 1, 2, 'http://b.test/salinan',"
+    " 'syndication', '2024-06-02 00:00:00', '2024-06-03 00:00:00')",
+    "INSERT INTO article_tags (article_id, tag, match_count, matched_terms, in_title, in_body,"
+    " score, taxonomy_version) VALUES (1, 'stunting', 1, '[\"stunting\"]', 0, 1, 1.0, 'v1')",
+    "INSERT INTO article_minhashes (article_id, signature, scheme) VALUES (1, x'00', 's')",
+]

@@ -256,8 +256,8 @@ def _migrate_syndication(bind: sa.Connection) -> None:
                 first_fetched_at=first_seen,
                 last_fetched_at=last_seen,
                 last_changed_at=first_seen,
-            )
-        ).inserted_primary_key[0]
+            ).returning(articles.c.id)
+        ).scalar_one()
         bind.execute(
             article_urls.update()
             .where(article_urls.c.id == url_id)
