@@ -22,7 +22,7 @@ from archive.models import Article
 from archive.records import ArticleRecord
 
 _NO_DAY = date.max
-_NO_TIME = datetime.max.replace(tzinfo=UTC)
+_START_OF_DAY = datetime.min.replace(tzinfo=UTC)
 
 
 def published_fields(record: ArticleRecord) -> dict[str, Any]:
@@ -47,10 +47,11 @@ def published_fields(record: ArticleRecord) -> dict[str, Any]:
 def first_published_key(
     published_date: date | None, published_at: datetime | None, canonical_url: str
 ) -> tuple[date, datetime, str]:
-    """Sort key, earliest published first: by local day, then by instant (a stated time before
-    a day-only date of the same day), undated last; the URL breaks ties so the order never
-    depends on ids, which follow crawl order. The views sort the same way (migration 0003)."""
-    return (published_date or _NO_DAY, published_at or _NO_TIME, canonical_url)
+    """Sort key, earliest published first: by local day, then by instant, undated last. A day
+    without a time counts as the start of its day: an outlet that prints only the day published
+    no later than a copy stamped that evening. The URL breaks ties, so the order never depends
+    on ids, which follow crawl order. The views sort the same way (migration 0003)."""
+    return (published_date or _NO_DAY, published_at or _START_OF_DAY, canonical_url)
 
 
 def relink_copies(session: Session, text_hash: str) -> int | None:

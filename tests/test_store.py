@@ -140,11 +140,11 @@ def test_the_earliest_published_is_the_original_whatever_the_crawl_order(
         rows = {a.canonical_url: a for a in s.scalars(select(Article))}
         by_id = {a.id: a.canonical_url for a in rows.values()}
         links = {url: by_id.get(a.original_id) for url, a in rows.items()}
-    # The stated time on the 28th comes before the day-only date of the same day.
+    # A day-only date counts as the start of its day: before 14:00 that day.
     assert links == {
-        "http://a.test/rembuk/": None,
-        "http://b.test/agregat/rembuk": "http://a.test/rembuk/",
-        "http://c.test/rembuk": "http://a.test/rembuk/",
+        "http://c.test/rembuk": None,
+        "http://b.test/agregat/rembuk": "http://c.test/rembuk",
+        "http://a.test/rembuk/": "http://c.test/rembuk",
     }
 
 
@@ -153,17 +153,16 @@ def test_an_edit_takes_the_original_out_of_its_copy_group(writer) -> None:  # ty
     store.ensure_site(SiteInfo("muba", "http://c.test/", "Sumatera Selatan"))
     for url, site, day, hour in COPY_PAGES:
         store.save(dated(url, site, day, hour))
-    edited = dated("http://a.test/rembuk/", "banyuasin", date(2024, 5, 28), 14,
-                   when=T0 + timedelta(days=3))
+    edited = dated("http://c.test/rembuk", "muba", date(2024, 5, 28), when=T0 + timedelta(days=3))
     edited.record.text = BODY + " Ralat: pesertanya 120 orang."
     edited.text_hash = text_hash(edited.record.text)
     assert store.save(edited).original_id is None
     with writer() as s:
         rows = {a.canonical_url: a for a in s.scalars(select(Article))}
-    # The two remaining copies of the old text: the dated-only one of the 28th is now first.
+    # The original no longer has the text; of the two remaining copies the earlier is first.
     assert rows["http://c.test/rembuk"].original_id is None
-    assert rows["http://b.test/agregat/rembuk"].original_id == rows["http://c.test/rembuk"].id
     assert rows["http://a.test/rembuk/"].original_id is None
+    assert rows["http://b.test/agregat/rembuk"].original_id == rows["http://a.test/rembuk/"].id
 
 
 def test_dates_keep_their_meaning(writer) -> None:  # type: ignore[no-untyped-def]

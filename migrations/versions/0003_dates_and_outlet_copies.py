@@ -108,9 +108,10 @@ STORY_SITES = {
     "postgresql": "(SELECT string_agg(DISTINCT s2.name, ',' ORDER BY s2.name) FROM articles x "
     "JOIN sites s2 ON s2.id = x.site_id WHERE x.cluster_id = r.cluster_id)",
 }
-# Earliest published first, whatever the crawl order (archive/copies.py sorts the same way).
+# Earliest published first, whatever the crawl order; a day without a time counts as the start
+# of its day (archive/copies.py sorts the same way).
 FIRST_PUBLISHED = (
-    "(a.published_date IS NULL), a.published_date, (a.published_at IS NULL), a.published_at, "
+    "(a.published_date IS NULL), a.published_date, (a.published_at IS NOT NULL), a.published_at, "
     "a.canonical_url"
 )
 
