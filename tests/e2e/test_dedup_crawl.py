@@ -1,5 +1,5 @@
-"""One article per outlet, one story per cluster, end to end: real `scrapy crawl` processes over
-scenario (warta.sampleweb.dedup), three times.
+"""One article per outlet, one story per cluster, end to end: real `scrapy crawl` processes
+over the sample web's dedup scenario (warta.sampleweb.dedup), three times.
 
 Crawl 1: demo-bkkbn-sumsel (the press release's outlet) first, then the other four sites at once.
 Crawl 2: every site again, nothing changed. Then one post's body is edited and its site crawled.
