@@ -44,7 +44,7 @@ articles = sa.table(
     sa.column("canonical_url", sa.String),
     sa.column("title", sa.Text),
     sa.column("author", sa.String),
-    sa.column("published_at", sa.DateTime),
+    sa.column("published_at", sa.DateTime(timezone=True)),
     sa.column("published_time_known", sa.Boolean),
     sa.column("published_date", sa.Date),
     sa.column("published_utc_offset_minutes", sa.SmallInteger),
@@ -55,9 +55,9 @@ articles = sa.table(
     sa.column("cluster_id", Id),
     sa.column("original_id", Id),
     sa.column("taxonomy_version", sa.String),
-    sa.column("first_fetched_at", sa.DateTime),
-    sa.column("last_fetched_at", sa.DateTime),
-    sa.column("last_changed_at", sa.DateTime),
+    sa.column("first_fetched_at", sa.DateTime(timezone=True)),
+    sa.column("last_fetched_at", sa.DateTime(timezone=True)),
+    sa.column("last_changed_at", sa.DateTime(timezone=True)),
 )
 article_urls = sa.table(
     "article_urls",
@@ -66,8 +66,8 @@ article_urls = sa.table(
     sa.column("site_id", Id),
     sa.column("url", sa.String),
     sa.column("kind", sa.String),
-    sa.column("first_seen_at", sa.DateTime),
-    sa.column("last_seen_at", sa.DateTime),
+    sa.column("first_seen_at", sa.DateTime(timezone=True)),
+    sa.column("last_seen_at", sa.DateTime(timezone=True)),
 )
 TAG_COLUMNS = ("tag", "match_count", "matched_terms", "in_title", "in_body", "score",
                "taxonomy_version")
