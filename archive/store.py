@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -204,7 +204,7 @@ class ArchiveStore:
         article.last_fetched_at = max(article.last_fetched_at, page.fetched_at)
         # A row without revisions was made by migration 0003 from a 'syndication' URL: its
         # title and date are its original's until its own page is read, now.
-        unread = _revision_count(session, article.id) == 0
+        unread = article.text_hash == page.text_hash and not _has_revision(session, article.id)
         if (article.text_hash == page.text_hash and not unread) or article.site_id != site_id:
             if page.tags is not None and article.taxonomy_version != page.taxonomy_version:
                 self._apply_tags(session, article.id, page)
@@ -321,11 +321,10 @@ def _copy_of(article_id: int, original: int | None) -> int | None:
     return None if original == article_id else original
 
 
-def _revision_count(session: Session, article_id: int) -> int:
+def _has_revision(session: Session, article_id: int) -> bool:
     return session.scalar(
-        select(func.count()).select_from(ArticleRevision)
-        .where(ArticleRevision.article_id == article_id)
-    ) or 0
+        select(ArticleRevision.id).where(ArticleRevision.article_id == article_id).limit(1)
+    ) is not None
 
 
 def _text_read_from_view(session: Session, article_id: int) -> bool:

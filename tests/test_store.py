@@ -330,3 +330,27 @@ def test_an_undeclared_twin_never_takes_the_canonical(writer) -> None:  # type: 
         "http://a.test/rembuk-lama/": "alias",
         "http://b.test/salinan/": "canonical",
     }
+
+
+def test_a_copy_migrated_from_a_syndication_url_takes_its_own_page_when_fetched(writer) -> None:  # type: ignore[no-untyped-def]
+    """Migration 0003 made copies out of 'syndication' URLs with the original's title and no
+    date or revision: the first fetch of the copy's page fills them in, text unchanged."""
+    store = make_store(writer)
+    first = store.save(page("http://a.test/rembuk/"))
+    with writer() as s, s.begin():
+        original = s.get_one(Article, first.article_id)
+        copy = Article(site_id=store.site_id("lampung"), canonical_url="http://b.test/salinan",
+                       title=original.title, text=BODY, text_hash=original.text_hash,
+                       word_count=original.word_count, original_id=original.id)
+        s.add(copy)
+        s.flush()
+        s.add(ArticleUrl(article_id=copy.id, site_id=copy.site_id, url=copy.canonical_url,
+                         kind="canonical"))
+    fetched = dated("http://b.test/salinan", "lampung", date(2024, 5, 29), 9, title="Salinan")
+    result = store.save(fetched)
+    assert (result.outcome, result.original_id) == ("updated", first.article_id)
+    with writer() as s:
+        row = s.scalar(select(Article).where(Article.canonical_url == "http://b.test/salinan"))
+        assert row is not None and row.title == "Salinan"
+        assert row.published_date == date(2024, 5, 29) and len(row.revisions) == 1
+    assert store.save(replace(fetched, fetched_at=T0 + timedelta(days=1))).outcome == "unchanged"
