@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
 
 from archive.models import Article, ArticleTag, Site
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 @dataclass(slots=True, frozen=True)
@@ -22,9 +19,9 @@ class ArticleFilter:
     region: str | None = None
     """Matches the province or the regency/city, case-insensitively."""
     since: date | None = None
-    """Published on or after this day (WIB)."""
+    """Published on or after this day (the outlet's local day, `published_date`)."""
     until: date | None = None
-    """Published on or before this day (WIB)."""
+    """Published on or before this day (the outlet's local day)."""
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         """`query` (which selects from articles joined to sites) narrowed by this filter."""
@@ -39,13 +36,8 @@ class ArticleFilter:
                 or_(func.lower(Site.province) == region, func.lower(Site.regency) == region)
             )
         if self.since:
-            query = query.where(Article.published_at >= start_of_day_wib(self.since))
+            query = query.where(Article.published_date >= self.since)
         if self.until:
-            query = query.where(
-                Article.published_at < start_of_day_wib(self.until + timedelta(days=1))
-            )
+            query = query.where(Article.published_date <= self.until)
         return query
 
-
-def start_of_day_wib(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=WIB)

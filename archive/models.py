@@ -5,13 +5,14 @@ Times are stored timezone-aware in UTC (`UTCDateTime`), whatever the database.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -96,7 +97,10 @@ class Cluster(Base):
 
 
 class Article(Base):
-    """One article, stored once per canonical URL; its text is the latest revision's."""
+    """One outlet's article, stored once per canonical URL; its text is the latest revision's.
+
+    The same text on another outlet is that outlet's own row, linked to the earliest published
+    row of the text by `original_id` (archive/copies.py)."""
 
     __tablename__ = "articles"
 
@@ -106,12 +110,23 @@ class Article(Base):
     title: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(300))
     published_at: Mapped[datetime | None] = mapped_column(index=True)
+    """The publication instant (UTC), only when the page states a time of day."""
     published_time_known: Mapped[bool] = mapped_column(Boolean, default=False)
+    """`published_at IS NOT NULL`, kept for queries written before `published_date`."""
+    published_date: Mapped[date | None] = mapped_column(Date, index=True)
+    """The calendar day of publication in the outlet's own zone, whenever any date is known."""
+    published_utc_offset_minutes: Mapped[int | None] = mapped_column(SmallInteger)
+    """The outlet's UTC offset at `published_at` (420 = WIB, 480 = WITA, 540 = WIT, or as the
+    page stated it): the local time is `published_at` plus this. NULL when the time is unknown."""
     language: Mapped[str | None] = mapped_column(String(10))
     text: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str] = mapped_column(String(64), index=True)
     word_count: Mapped[int] = mapped_column(Integer)
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"), index=True)
+    original_id: Mapped[int | None] = mapped_column(Id, index=True)
+    """For a verbatim copy (the same text on another outlet): the id of the earliest published
+    article of that text, whatever order they were crawled in. NULL for originals and unique
+    texts. Kept by the store, without a foreign-key constraint (migration 0003 says why)."""
     taxonomy_version: Mapped[str | None] = mapped_column(String(64), index=True)
     """Version of the taxonomy that last tagged this article (None: never tagged)."""
     first_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -127,7 +142,7 @@ class Article(Base):
 
 
 class ArticleUrl(Base):
-    """Every URL seen for an article: canonical URL, aliases, syndicated copies elsewhere."""
+    """Every URL seen for an article on its own site: its canonical URL and its aliases."""
 
     __tablename__ = "article_urls"
 
@@ -138,7 +153,9 @@ class ArticleUrl(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     url: Mapped[str] = mapped_column(String(2000), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    """'canonical', 'alias' (same site, another URL) or 'syndication' (same text, another site)."""
+    """'canonical' or 'alias' (same site, another URL). Copies on other sites are articles of
+    their own (`Article.original_id`); migration 0003 turned the old 'syndication' rows into
+    them."""
     etag: Mapped[str | None] = mapped_column(String(300))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

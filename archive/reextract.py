@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from archive.copies import published_fields, relink_copies
 from archive.db import transaction
 from archive.extract import extract
 from archive.fingerprint import text_hash
@@ -75,15 +76,28 @@ def _reextract_article(session: Session, article: Article, stats: ReextractStats
         stats.kept += 1
         return
     revision, record = latest
-    if revision.text_hash == article.text_hash and record.title == article.title:
+    dates = published_fields(record)
+    if dates["published_date"] is None:  # a date the new extractor cannot find is kept
+        dates = {}
+    if (
+        revision.text_hash == article.text_hash
+        and record.title == article.title
+        and all(getattr(article, name) == value for name, value in dates.items())
+    ):
         stats.unchanged += 1
         return
+    old_hash = article.text_hash
     article.title, article.text, article.text_hash = record.title, record.text, revision.text_hash
     article.author = record.author or article.author
-    article.published_at = record.published_at or article.published_at
-    article.published_time_known = record.published_time_known
+    for name, value in dates.items():
+        setattr(article, name, value)
     article.language = record.language or article.language
     article.word_count = len(record.text.split())
     article.taxonomy_version = None  # its tags describe the old text: `retag` redoes them
+    # Copies are groups of one text, their original the earliest published: a new text or a
+    # new date can change both.
+    relink_copies(session, old_hash)
+    if old_hash != article.text_hash:
+        relink_copies(session, article.text_hash)
     stats.changed += 1
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,7 +19,8 @@ class SiteSummary:
     articles: int
     urls: int
     tagged: dict[str, int]
-    latest_published: datetime | None
+    latest_published: date | None
+    """The latest local day of publication."""
 
 
 def site_summaries(session: Session, sites: list[str] | None = None) -> list[SiteSummary]:
@@ -35,7 +36,7 @@ def site_summaries(session: Session, sites: list[str] | None = None) -> list[Sit
     )
     latest = dict(
         session.execute(
-            select(Article.site_id, func.max(Article.published_at)).group_by(Article.site_id)
+            select(Article.site_id, func.max(Article.published_date)).group_by(Article.site_id)
         ).all()
     )
     tagged: dict[int, dict[str, int]] = {}

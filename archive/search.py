@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import column, func, literal_column, select, table
 from sqlalchemy.orm import Session
@@ -24,6 +24,9 @@ class SearchHit:
     title: str
     url: str
     published_at: datetime | None
+    """The instant, only when the page states a time."""
+    published_date: date | None
+    """The outlet's local day of publication."""
     snippet: str
     rank: float
 
@@ -58,7 +61,7 @@ def _search_sqlite(
     snippet = literal_column("snippet(articles_fts, 1, '[', ']', '…', 16)")
     stmt = (
         select(Article.id, Site.name, Article.title, Article.canonical_url, Article.published_at,
-               snippet, rank)
+               Article.published_date, snippet, rank)
         .select_from(FTS_TABLE)
         .join(Article, Article.id == FTS_TABLE.c.rowid)
         .join(Site, Site.id == Article.site_id)
@@ -67,7 +70,7 @@ def _search_sqlite(
         .limit(limit)
     )
     rows = session.execute(where.apply(stmt)).all()
-    return [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], -float(r[6])) for r in rows]
+    return [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], -float(r[7])) for r in rows]
 
 
 def _search_postgres(
@@ -83,11 +86,11 @@ def _search_postgres(
     )
     stmt = (
         select(Article.id, Site.name, Article.title, Article.canonical_url, Article.published_at,
-               snippet, rank)
+               Article.published_date, snippet, rank)
         .join(Site, Site.id == Article.site_id)
         .where(document.op("@@")(tsquery))
         .order_by(rank.desc())
         .limit(limit)
     )
     rows = session.execute(where.apply(stmt)).all()
-    return [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6])) for r in rows]
+    return [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], float(r[7])) for r in rows]

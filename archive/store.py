@@ -1,4 +1,9 @@
-"""Writing pages into the archive: identity resolution, revisions, syndication, tags and clusters.
+"""Writing pages into the archive: identity resolution, revisions, copies, tags and clusters.
+
+Identity: within one site, one article under many URLs is one row with aliases (a known URL, or
+the same text at a new URL). Across sites, every outlet's page is its own row; a verbatim copy
+(the same text on another site) is linked to the text's earliest published row
+(archive/copies.py), and edited copies share the story's cluster (archive/neardup.py).
 
 Every decision and write for one page happens in one writer transaction, so several crawler
 processes can store into one archive without creating the same article twice.
@@ -16,6 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from archive.copies import published_fields, relink_copies
 from archive.db import serialise, transaction
 from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl, Site
 from archive.records import ArticleRecord
@@ -72,11 +78,13 @@ class Page:
 @dataclass(slots=True)
 class StoreResult:
     outcome: str
-    """'new', 'updated', 'unchanged', 'alias' (known article, new URL on the same site) or
-    'syndicated' (same text already archived from another site)."""
+    """'new', 'updated', 'unchanged' or 'alias' (known article, new URL on the same site). A
+    verbatim copy of another site's article is 'new': a row of its own, with `original_id`."""
     article_id: int
     cluster_id: int | None = None
     new_urls: list[str] = field(default_factory=list)
+    original_id: int | None = None
+    """The article this one is a verbatim copy of (the earliest published of its text)."""
 
 
 class ArchiveStore:
@@ -133,18 +141,20 @@ class ArchiveStore:
             if known:
                 article = session.get_one(Article, known[0].article_id)
                 return self._refetch(session, article, page, site_id, urls, known)
+            # The same text at a new URL of the same site is that article's alias; on another
+            # site it is that outlet's own article, a copy (`_insert`).
             twin = session.scalar(
-                select(Article).where(Article.text_hash == page.text_hash).order_by(Article.id)
+                select(Article)
+                .where(Article.text_hash == page.text_hash, Article.site_id == site_id)
+                .order_by(Article.id)
             )
             if twin is not None:
-                kind = "alias" if twin.site_id == site_id else "syndication"
-                new = _record_urls(session, twin.id, site_id, urls, page, kind=kind)
-                if kind == "alias" and page.canonical_declared:
+                new = _record_urls(session, twin.id, site_id, urls, page, kind="alias")
+                if page.canonical_declared:
                     # The site names this URL as the text's own: the twin was stored first under
                     # a URL that named none (an old slug from a stale cache), or named another.
                     _make_canonical(session, twin, page.canonical_url)
-                outcome = "alias" if kind == "alias" else "syndicated"
-                return StoreResult(outcome, twin.id, twin.cluster_id, new)
+                return StoreResult("alias", twin.id, twin.cluster_id, new, twin.original_id)
             return self._insert(session, page, site_id, urls)
 
     def _insert(self, session: Session, page: Page, site_id: int, urls: list[str]) -> StoreResult:
@@ -167,7 +177,10 @@ class ArchiveStore:
             article.cluster_id = self._cluster_index.assign_cluster(
                 session, article.id, page.signature
             )
-        return StoreResult("new", article.id, article.cluster_id, new)
+        original = relink_copies(session, page.text_hash)
+        return StoreResult(
+            "new", article.id, article.cluster_id, new, _copy_of(article.id, original)
+        )
 
     def _refetch(
         self,
@@ -184,20 +197,34 @@ class ArchiveStore:
                 url_row.etag = page.etag or url_row.etag
                 url_row.last_modified = page.last_modified or url_row.last_modified
         known_urls = {row.url for row in known}
-        kind = "alias" if article.site_id == site_id else "syndication"
         new = _record_urls(
-            session, article.id, site_id, [u for u in urls if u not in known_urls], page, kind=kind
+            session, article.id, site_id, [u for u in urls if u not in known_urls], page,
+            kind="alias",
         )
         article.last_fetched_at = max(article.last_fetched_at, page.fetched_at)
-        if article.text_hash == page.text_hash or article.site_id != site_id:
+        # A row without revisions was made by migration 0003 from a 'syndication' URL: its
+        # title and date are its original's until its own page is read, now.
+        unread = article.text_hash == page.text_hash and not _has_revision(session, article.id)
+        if (article.text_hash == page.text_hash and not unread) or article.site_id != site_id:
             if page.tags is not None and article.taxonomy_version != page.taxonomy_version:
                 self._apply_tags(session, article.id, page)
-            return StoreResult("unchanged", article.id, article.cluster_id, new)
-        if is_view_variant(page.fetched_url) and not _text_read_from_view(session, article.id):
+            return StoreResult(
+                "unchanged", article.id, article.cluster_id, new, article.original_id
+            )
+        if (
+            not unread
+            and is_view_variant(page.fetched_url)
+            and not _text_read_from_view(session, article.id)
+        ):
             # A print or AMP view of a page already read from the page itself: its text differs
             # by the view's furniture ("Artikel dicetak dari …"), not by an edit. Revising on it
             # would swap the article's text at every crawl that fetches both.
-            return StoreResult("unchanged", article.id, article.cluster_id, new)
+            return StoreResult(
+                "unchanged", article.id, article.cluster_id, new, article.original_id
+            )
+        old_hash = article.text_hash
+        if old_hash != page.text_hash:
+            serialise(session, f"text:{old_hash}")
         for name, value in _article_fields(page.record, page.text_hash).items():
             setattr(article, name, value)
         article.last_changed_at = page.fetched_at
@@ -209,7 +236,12 @@ class ArchiveStore:
             article.cluster_id = self._cluster_index.assign_cluster(
                 session, article.id, page.signature
             )
-        return StoreResult("updated", article.id, article.cluster_id, new)
+        # The article leaves its old text's copy group and joins the new one's.
+        relink_copies(session, old_hash)
+        original = relink_copies(session, page.text_hash)
+        return StoreResult(
+            "updated", article.id, article.cluster_id, new, _copy_of(article.id, original)
+        )
 
     @staticmethod
     def _apply_tags(session: Session, article_id: int, page: Page) -> None:
@@ -249,8 +281,7 @@ def _article_fields(record: ArticleRecord, text_hash: str) -> dict[str, Any]:
     return {
         "title": record.title,
         "author": record.author,
-        "published_at": record.published_at,
-        "published_time_known": record.published_time_known,
+        **published_fields(record),
         "language": record.language,
         "text": record.text,
         "text_hash": text_hash,
@@ -284,6 +315,16 @@ def _make_canonical(session: Session, article: Article, url: str) -> None:
     for row in rows:
         row.kind = "canonical" if row.url == url else "alias"
     article.canonical_url = url
+
+
+def _copy_of(article_id: int, original: int | None) -> int | None:
+    return None if original == article_id else original
+
+
+def _has_revision(session: Session, article_id: int) -> bool:
+    return session.scalar(
+        select(ArticleRevision.id).where(ArticleRevision.article_id == article_id).limit(1)
+    ) is not None
 
 
 def _text_read_from_view(session: Session, article_id: int) -> bool:

@@ -286,6 +286,8 @@ class StorePipeline:
         if outcome == "rejected":
             raise DropItem(f"not an article ({item['reject_reason']}): {item['url']}")
         self.stats.inc_value(f"warta/store/{item['outcome']}")
+        if outcome == "stored-copy":
+            self.stats.inc_value("warta/store/copies")
         return item
 
     def _failed(self, item: PageItem, exc: BaseException) -> None:
@@ -352,4 +354,7 @@ class StorePipeline:
         item["article_id"] = result.article_id
         item["cluster_id"] = result.cluster_id
         item["outcome"] = result.outcome
+        if result.outcome == "new" and result.original_id is not None:
+            # A verbatim copy of another outlet's article: a row of its own, linked to it.
+            return "stored-copy"
         return "stored"

@@ -20,8 +20,15 @@ target_metadata = Base.metadata
 FOREIGN_TABLES = {"apscheduler_jobs"}
 
 
+# Full-text machinery of migration 0002, not expressible in the models: SQLite's FTS5 tables and
+# PostgreSQL's expression index.
+FULLTEXT_INDEXES = {"ix_articles_fulltext"}
+
+
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
     if type_ == "table" and name in FOREIGN_TABLES:
+        return False
+    if type_ == "index" and name in FULLTEXT_INDEXES:
         return False
     return not (type_ == "table" and name and name.startswith("articles_fts"))
 

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
-from sqlalchemy import inspect
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
 
 from archive.db import make_engine
 from archive.models import Base
-from archive.schema import check, upgrade
+from archive.schema import alembic_config, check, upgrade
 
 
 def test_migrations_create_every_model_table(db_url: str) -> None:
@@ -28,3 +35,141 @@ def test_sqlite_archive_uses_wal(db_url: str) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+POSTGRES_URL = os.environ.get("WARTA_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("set WARTA_TEST_POSTGRES_URL to run")
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    yield POSTGRES_URL
+    # Leave an empty database: other tests create their tables with create_all, which the
+    # views would block.
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _portable(statement: str, dialect: str) -> str:
+    """OLD_ROWS are written for SQLite; PostgreSQL wants real booleans, zones and bytea."""
+    if dialect != "postgresql":
+        return statement
+    for old, new in [(".000000', 0,", "+00', false,"), (".000000', 1,", "+00', true,"),
+                     ("', 0, 1, 1.0", "', false, true, 1.0"), ("x'00'", "'\\x00'::bytea")]:
+        statement = statement.replace(old, new)
+    return statement
+
+
+def test_0003_keeps_dates_meaning_and_gives_syndicated_copies_rows_of_their_own(
+    empty_db_url: str,
+) -> None:
+    """An archive written by 0002's store: a day-only date stored as midnight WIB, a timed one,
+    and a copy recorded as a 'syndication' URL of the article. Then down to 0002 and back."""
+    url = empty_db_url
+    upgrade(url, "0002")
+    engine = make_engine(url)
+    dialect = engine.dialect.name
+    with engine.begin() as conn:
+        for statement in OLD_ROWS:
+            conn.execute(text(_portable(statement, dialect)))
+        if dialect == "postgresql":  # the rows above chose their ids
+            for table in ("sites", "clusters", "articles", "article_urls"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                                  f" (SELECT max(id) FROM {table}))"))
+    upgrade(url)
+    check(url)
+
+    def query(sql: str) -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            rows = conn.execute(text(sql)).all()
+        # SQLite gives dates and times as text, PostgreSQL as objects.
+        return [tuple(str(v) if isinstance(v, date) else v for v in row) for row in rows]
+
+    rows = query(
+        "SELECT id, site_id, canonical_url, published_at, published_date,"
+        " published_utc_offset_minutes, published_time_known, original_id, cluster_id, text"
+        " FROM articles ORDER BY id"
+    )
+    (day_only, timed, copy) = rows
+    assert day_only[3:8] == (None, "2024-05-28", None, False, None)
+    assert timed[3][:19] == "2024-06-11 23:30:00"
+    assert timed[4:8] == ("2024-06-12", 420, True, None)
+    assert copy[1:3] == (2, "http://b.test/salinan")
+    assert copy[3:10] == (None, None, None, False, 1, 7, day_only[9])
+    assert query("SELECT url, article_id, kind FROM article_urls ORDER BY id") == [
+        ("http://a.test/rembuk/", 1, "canonical"), ("http://a.test/jam/", 2, "canonical"),
+        ("http://b.test/salinan", 3, "canonical"),
+    ]
+    assert query("SELECT article_id, tag FROM article_tags ORDER BY 1") == [
+        (1, "stunting"), (3, "stunting")
+    ]
+    assert query("SELECT article_id FROM article_minhashes ORDER BY 1") == [(1,), (3,)]
+    assert query(
+        "SELECT url, published, published_date, original_url FROM v_articles ORDER BY 1"
+    ) == [
+        ("http://a.test/jam/", "2024-06-12T06:30:00+07:00", "2024-06-12", None),
+        ("http://a.test/rembuk/", "2024-05-28", "2024-05-28", None),
+        ("http://b.test/salinan", None, None, "http://a.test/rembuk/"),
+    ]
+    assert query(
+        "SELECT cluster_id, first_url, first_published, outlets, articles, verbatim_copies,"
+        " sites FROM v_stories ORDER BY cluster_id"
+    ) == [
+        (7, "http://a.test/rembuk/", "2024-05-28", 2, 2, 1, "banyuasin,lampung"),
+        (8, "http://a.test/jam/", "2024-06-12T06:30:00+07:00", 1, 1, 0, "banyuasin"),
+    ]
+    assert query("SELECT day, site, articles FROM v_daily_counts ORDER BY 1, 2") == [
+        ("2024-05-28", "banyuasin", 1), ("2024-06-12", "banyuasin", 1)
+    ]
+    if dialect == "sqlite":
+        assert query("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'rembuk'"
+                     " ORDER BY rowid") == [(1,), (3,)]
+
+    command.downgrade(alembic_config(url), "0002")
+    assert query("SELECT url, article_id, kind FROM article_urls ORDER BY id") == [
+        ("http://a.test/rembuk/", 1, "canonical"), ("http://a.test/jam/", 2, "canonical"),
+        ("http://b.test/salinan", 1, "syndication"),
+    ]
+    old = query("SELECT id, published_at, published_time_known FROM articles ORDER BY id")
+    assert [(i, at[:19], known) for i, at, known in old] == [
+        (1, "2024-05-27 17:00:00", False), (2, "2024-06-11 23:30:00", True)
+    ]
+    upgrade(url)
+    check(url)
+    engine.dispose()
+
+
+OLD_ROWS = [
+    "INSERT INTO sites (id, name, home_url, province, language, created_at) VALUES"
+    " (1, 'banyuasin', 'http://a.test/', 'Sumatera Selatan', 'id', '2024-01-01 00:00:00'),"
+    " (2, 'lampung', 'http://b.test/', 'Lampung', 'id', '2024-01-01 00:00:00')",
+    "INSERT INTO clusters (id, created_at) VALUES (7, '2024-01-01 00:00:00'),"
+    " (8, '2024-01-01 00:00:00')",
+    # Day-only: midnight WIB, 17:00 UTC the day before.
+    "INSERT INTO articles (id, site_id, canonical_url, title, published_at, published_time_known,"
+    " text, text_hash, word_count, cluster_id, first_fetched_at, last_fetched_at,"
+    " last_changed_at) VALUES (1, 1, 'http://a.test/rembuk/', 'Rembuk',"
+    " '2024-05-27 17:00:00.000000', 0, 'Rembuk stunting di Banyuasin', 'h1', 4, 7,"
+    " '2024-06-01 00:00:00', '2024-06-01 00:00:00', '2024-06-01 00:00:00')",
+    "INSERT INTO articles (id, site_id, canonical_url, title, published_at, published_time_known,"
+    " text, text_hash, word_count, cluster_id, first_fetched_at, last_fetched_at,"
+    " last_changed_at) VALUES (2, 1, 'http://a.test/jam/', 'Jam',"
+    " '2024-06-11 23:30:00.000000', 1, 'Pelayanan KB', 'h2', 2, 8,"
+    " '2024-06-01 00:00:00', '2024-06-01 00:00:00', '2024-06-01 00:00:00')",
+    "INSERT INTO article_urls (id, article_id, site_id, url, kind, first_seen_at, last_seen_at)"
+    " VALUES (1, 1, 1, 'http://a.test/rembuk/', 'canonical', '2024-06-01 00:00:00',"
+    " '2024-06-01 00:00:00'), (2, 2, 1, 'http://a.test/jam/', 'canonical',"
+    " '2024-06-01 00:00:00', '2024-06-01 00:00:00'), (3, 1, 2, 'http://b.test/salinan',"
+    " 'syndication', '2024-06-02 00:00:00', '2024-06-03 00:00:00')",
+    "INSERT INTO article_tags (article_id, tag, match_count, matched_terms, in_title, in_body,"
+    " score, taxonomy_version) VALUES (1, 'stunting', 1, '[\"stunting\"]', 0, 1, 1.0, 'v1')",
+    "INSERT INTO article_minhashes (article_id, signature, scheme) VALUES (1, x'00', 's')",
+]

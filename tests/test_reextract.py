@@ -36,3 +36,25 @@ def test_reextract_rebuilds_texts_from_the_kept_raw_pages(writer) -> None:  # ty
         assert article.revisions[0].text == good_text
         assert article.taxonomy_version is None  # its tags are re-done by `warta retag`
     assert reextract_all(writer).unchanged == 1
+
+
+def test_reextract_writes_the_date_fields(writer) -> None:  # type: ignore[no-untyped-def]
+    raw = (PAGES / "sumsel_joomla_kampung_kb_cp1252.html").read_bytes()
+    url = "http://sumsel.example.go.id/berita/412-kampung-kb.html"
+    record = extract(raw, url).article
+    assert record is not None and record.published_date is not None
+    store = ArchiveStore(writer)
+    store.ensure_site(SiteInfo("bkkbn-sumsel", "http://sumsel.example.go.id/", "Sumatera Selatan"))
+    store.save(Page(site="bkkbn-sumsel", fetched_url=url, canonical_url=url, record=record,
+                    text_hash=text_hash(record.text), raw_html=raw, fetched_at=datetime.now(UTC)))
+    with writer() as session, session.begin():
+        # As migration 0003 left a row whose old date was lost.
+        article = session.scalars(select(Article)).one()
+        article.published_date = None
+        article.published_at = None
+    assert reextract_all(writer).changed == 1
+    with writer() as session:
+        article = session.scalars(select(Article)).one()
+        assert article.published_date == record.published_date
+        assert article.published_time_known == record.published_time_known
+        assert (article.published_at is not None) == record.published_time_known

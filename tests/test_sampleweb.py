@@ -489,9 +489,7 @@ def test_dedup_near_duplicate_design_holds(dedup_web: SampleWeb) -> None:
     texts = {a.url: "\n\n".join(a.paragraphs) for a in dedup_web.expected_articles()}
     sigs = {url: neardup.signature(text) for url, text in texts.items()}
     expected = dedup_web.dedup_expectations()
-    (cluster,) = expected.clusters
-    (copy,) = expected.syndication_urls
-    story = {*cluster, copy}
+    (story,) = expected.clusters
     for a in sigs:
         for b in sigs:
             if a < b:
@@ -506,17 +504,16 @@ def test_dedup_expectations_match_the_ground_truth(dedup_web: SampleWeb) -> None
     expected = dedup_web.dedup_expectations()
     pages = {a.url for a in dedup_web.expected_articles()}
     assert len(pages) == 38
-    assert set(expected.articles) | set(expected.syndication_urls) == pages
-    assert not set(expected.articles) & set(expected.syndication_urls)
-    assert expected.url_kinds == {"canonical": 37, "alias": 2, "syndication": 1}
+    assert set(expected.articles) == pages
+    assert expected.url_kinds == {"canonical": 38, "alias": 2}
     (release,) = expected.outlets
-    (copy,) = expected.syndication_urls
-    assert expected.syndication_urls[copy] == release
+    (copy,) = expected.copies
+    assert expected.copies[copy] == release
     assert copy.startswith(dedup_web.base_urls["demo-maklumatnews"])
     assert release.startswith(dedup_web.base_urls["demo-bkkbn-sumsel"])
     assert expected.outlets[release] == set(dedup.SITES)
     (cluster,) = expected.clusters
-    assert release in cluster and len(cluster) == 3
+    assert {release, copy} <= cluster and len(cluster) == 4
     (reports,) = expected.independent
     assert len(reports) == 2 and not reports & cluster
     assert {v.kind for v in expected.variants} == set(get_args(dedup.VariantKind))

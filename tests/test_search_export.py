@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import text
 
 from archive.export import iter_records, write_records
 from archive.filters import ArticleFilter
@@ -93,11 +94,9 @@ def test_unknown_export_format_is_an_error() -> None:
 
 
 def test_analyst_views_flatten_tags_and_count_per_day(store, writer) -> None:  # type: ignore[no-untyped-def]
-    from sqlalchemy import text
-
     with writer() as session:
         articles = session.execute(
-            text("SELECT site, title, tags, published_day_wib FROM v_articles ORDER BY article_id")
+            text("SELECT site, title, tags, published_date FROM v_articles ORDER BY article_id")
         ).all()
         daily = session.execute(
             text("SELECT day, tag, site, province, articles FROM v_daily_counts ORDER BY site, tag")
@@ -108,4 +107,54 @@ def test_analyst_views_flatten_tags_and_count_per_day(store, writer) -> None:  #
         ("2024-05-28", None, "banyuasin", "Sumatera Selatan", 1),
         ("2024-05-28", "stunting", "banyuasin", "Sumatera Selatan", 1),
         ("2024-05-28", "kb", "lampung", "Lampung", 1),
+    ]
+
+
+def test_export_gives_dates_as_the_outlet_printed_them_and_names_copies(writer) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta, timezone
+
+    from archive.neardup import NearDuplicateIndex, signature
+
+    store = ArchiveStore(writer, cluster_index=NearDuplicateIndex())
+    store.ensure_site(SiteInfo("banyuasin", "http://a.test/", "Sumatera Selatan", "Banyuasin"))
+    store.ensure_site(SiteInfo("agregat", "http://c.test/", "Sumatera Selatan"))
+    original = page("http://a.test/rembuk/", STUNTING, title="Rembuk",
+                    signature=signature(STUNTING))
+    original.alias_urls = ["http://a.test/rembuk/", "http://a.test/?p=7"]
+    original.record.published_date = date(2024, 6, 12)
+    copy = page("http://c.test/read/1/rembuk/", STUNTING, site="agregat", title="Rembuk (salinan)",
+                signature=signature(STUNTING))
+    copy.record.published_at = datetime(2024, 6, 12, 14, 30, tzinfo=timezone(timedelta(hours=7)))
+    copy.record.published_time_known = True
+    copy.record.published_date = date(2024, 6, 12)
+    store.save(copy)  # the copy first: the original is still the earliest published
+    store.save(original)
+    out = io.StringIO()
+    with writer() as session:
+        write_records(iter_records(session), out, "jsonl")
+        csv_out = io.StringIO()
+        write_records(iter_records(session), csv_out, "csv")
+        stories = session.execute(text(
+            "SELECT first_url, first_published, outlets, articles, verbatim_copies, sites"
+            " FROM v_stories"
+        )).all()
+        view = session.execute(text(
+            "SELECT url, published, published_date, original_url FROM v_articles ORDER BY url"
+        )).all()
+    records = {r["url"]: r for r in map(json.loads, out.getvalue().splitlines())}
+    mine, theirs = records["http://c.test/read/1/rembuk/"], records["http://a.test/rembuk/"]
+    assert theirs["published"] == "2024-06-12" and theirs["original_url"] is None
+    assert theirs["aliases"] == ["http://a.test/?p=7"]
+    assert mine["published"] == "2024-06-12T14:30:00+07:00"
+    assert mine["original_url"] == "http://a.test/rembuk/" and mine["aliases"] == []
+    assert mine["cluster"] == theirs["cluster"] is not None
+    assert mine["outlets"] == theirs["outlets"] == ["agregat", "banyuasin"]
+    rows = {r["url"]: r for r in csv.DictReader(io.StringIO(csv_out.getvalue()))}
+    assert rows["http://c.test/read/1/rembuk/"]["outlets"] == "agregat;banyuasin"
+    assert rows["http://a.test/rembuk/"]["aliases"] == "http://a.test/?p=7"
+    assert stories == [("http://a.test/rembuk/", "2024-06-12", 2, 2, 1, "agregat,banyuasin")]
+    assert view == [
+        ("http://a.test/rembuk/", "2024-06-12", "2024-06-12", None),
+        ("http://c.test/read/1/rembuk/", "2024-06-12T14:30:00+07:00", "2024-06-12",
+         "http://a.test/rembuk/"),
     ]

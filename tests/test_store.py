@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import multiprocessing
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +14,8 @@ from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl
 from archive.neardup import NearDuplicateIndex, signature
 from archive.records import ArticleRecord
 from archive.store import ArchiveStore, Page, SiteInfo, decompress_html
+
+WIB = timezone(timedelta(hours=7))
 
 T0 = datetime(2024, 5, 28, 3, 0, tzinfo=UTC)
 BODY = "Pemerintah Kabupaten Banyuasin menggelar rembuk stunting tahun 2024. " * 20
@@ -90,15 +92,99 @@ def test_same_text_under_another_url_of_the_site_is_an_alias(writer) -> None:  #
     assert count(writer, Article) == 1
 
 
-def test_same_text_on_another_site_is_recorded_as_syndication(writer) -> None:  # type: ignore[no-untyped-def]
+def test_same_text_on_another_site_is_that_outlets_own_article_linked_to_it(writer) -> None:  # type: ignore[no-untyped-def]
     store = make_store(writer)
     first = store.save(page("http://a.test/rembuk/"))
-    copy = store.save(page("http://b.test/berita/rembuk", site="lampung"))
-    assert copy.outcome == "syndicated" and copy.article_id == first.article_id
+    copy = store.save(page("http://b.test/berita/rembuk", site="lampung", title="Salinan",
+                           when=T0 + timedelta(hours=2)))
+    assert copy.outcome == "new" and copy.article_id != first.article_id
+    assert copy.original_id == first.article_id
     with writer() as s:
-        row = s.scalar(select(ArticleUrl).where(ArticleUrl.url == "http://b.test/berita/rembuk"))
-        assert row is not None and row.kind == "syndication"
-        assert row.site_id == store.site_id("lampung")
+        row = s.get_one(Article, copy.article_id)
+        assert (row.site_id, row.canonical_url, row.title) == (
+            store.site_id("lampung"), "http://b.test/berita/rembuk", "Salinan")
+        assert row.text == BODY and row.original_id == first.article_id
+        assert s.get_one(Article, first.article_id).original_id is None
+        url = s.scalar(select(ArticleUrl).where(ArticleUrl.url == "http://b.test/berita/rembuk"))
+        assert url is not None and url.kind == "canonical" and url.article_id == row.id
+    assert count(writer, ArticleRevision) == 2
+
+
+def dated(url: str, site: str, day: date, hour: int | None = None, **extra) -> Page:  # type: ignore[no-untyped-def]
+    """A page of BODY published on `day` (WIB), at `hour` if given, else with no time."""
+    p = page(url, site=site, **extra)
+    at = datetime(day.year, day.month, day.day, hour or 0, tzinfo=WIB)
+    p.record.published_at, p.record.published_date = at, day
+    p.record.published_time_known = hour is not None
+    return p
+
+
+COPY_PAGES = [
+    # The aggregator's copy, published two days after the outlet's own article.
+    ("http://b.test/agregat/rembuk", "lampung", date(2024, 5, 30), 9),
+    ("http://a.test/rembuk/", "banyuasin", date(2024, 5, 28), 14),
+    ("http://c.test/rembuk", "muba", date(2024, 5, 28), None),
+]
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (1, 0, 2), (2, 0, 1), (0, 2, 1)])
+def test_the_earliest_published_is_the_original_whatever_the_crawl_order(
+    writer: sessionmaker[Session], order: tuple[int, ...]
+) -> None:
+    store = make_store(writer)
+    store.ensure_site(SiteInfo("muba", "http://c.test/", "Sumatera Selatan"))
+    for i in order:
+        url, site, day, hour = COPY_PAGES[i]
+        store.save(dated(url, site, day, hour))
+    with writer() as s:
+        rows = {a.canonical_url: a for a in s.scalars(select(Article))}
+        by_id = {a.id: a.canonical_url for a in rows.values()}
+        links = {url: by_id.get(a.original_id) for url, a in rows.items()}
+    # A day-only date counts as the start of its day: before 14:00 that day.
+    assert links == {
+        "http://c.test/rembuk": None,
+        "http://b.test/agregat/rembuk": "http://c.test/rembuk",
+        "http://a.test/rembuk/": "http://c.test/rembuk",
+    }
+
+
+def test_an_edit_takes_the_original_out_of_its_copy_group(writer) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(writer)
+    store.ensure_site(SiteInfo("muba", "http://c.test/", "Sumatera Selatan"))
+    for url, site, day, hour in COPY_PAGES:
+        store.save(dated(url, site, day, hour))
+    edited = dated("http://c.test/rembuk", "muba", date(2024, 5, 28), when=T0 + timedelta(days=3))
+    edited.record.text = BODY + " Ralat: pesertanya 120 orang."
+    edited.text_hash = text_hash(edited.record.text)
+    assert store.save(edited).original_id is None
+    with writer() as s:
+        rows = {a.canonical_url: a for a in s.scalars(select(Article))}
+    # The original no longer has the text; of the two remaining copies the earlier is first.
+    assert rows["http://c.test/rembuk"].original_id is None
+    assert rows["http://a.test/rembuk/"].original_id is None
+    assert rows["http://b.test/agregat/rembuk"].original_id == rows["http://a.test/rembuk/"].id
+
+
+def test_dates_keep_their_meaning(writer) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(writer)
+    wita = timezone(timedelta(hours=8))
+    timed = page("http://a.test/timed/", BODY + " satu")
+    timed.record.published_at = datetime(2024, 6, 12, 7, 30, tzinfo=wita)
+    timed.record.published_time_known = True
+    timed.record.published_date = date(2024, 6, 12)
+    day_only = dated("http://a.test/day/", "banyuasin", date(2024, 6, 12))
+    day_only.record.text = BODY + " dua"
+    day_only.text_hash = text_hash(day_only.record.text)
+    first, second = store.save(timed), store.save(day_only)
+    with writer() as s:
+        a, b = s.get_one(Article, first.article_id), s.get_one(Article, second.article_id)
+    assert a.published_at == datetime(2024, 6, 11, 23, 30, tzinfo=UTC)
+    assert (a.published_date, a.published_utc_offset_minutes, a.published_time_known) == (
+        date(2024, 6, 12), 480, True)
+    # No made-up midnight: the day, and nothing else.
+    assert (b.published_at, b.published_date, b.published_utc_offset_minutes) == (
+        None, date(2024, 6, 12), None)
+    assert b.published_time_known is False
 
 
 def test_raw_html_is_kept_compressed(writer) -> None:  # type: ignore[no-untyped-def]
@@ -242,5 +328,29 @@ def test_an_undeclared_twin_never_takes_the_canonical(writer) -> None:  # type: 
     assert kinds == {
         "http://a.test/rembuk/": "canonical",
         "http://a.test/rembuk-lama/": "alias",
-        "http://b.test/salinan/": "syndication",
+        "http://b.test/salinan/": "canonical",
     }
+
+
+def test_a_copy_migrated_from_a_syndication_url_takes_its_own_page_when_fetched(writer) -> None:  # type: ignore[no-untyped-def]
+    """Migration 0003 made copies out of 'syndication' URLs with the original's title and no
+    date or revision: the first fetch of the copy's page fills them in, text unchanged."""
+    store = make_store(writer)
+    first = store.save(page("http://a.test/rembuk/"))
+    with writer() as s, s.begin():
+        original = s.get_one(Article, first.article_id)
+        copy = Article(site_id=store.site_id("lampung"), canonical_url="http://b.test/salinan",
+                       title=original.title, text=BODY, text_hash=original.text_hash,
+                       word_count=original.word_count, original_id=original.id)
+        s.add(copy)
+        s.flush()
+        s.add(ArticleUrl(article_id=copy.id, site_id=copy.site_id, url=copy.canonical_url,
+                         kind="canonical"))
+    fetched = dated("http://b.test/salinan", "lampung", date(2024, 5, 29), 9, title="Salinan")
+    result = store.save(fetched)
+    assert (result.outcome, result.original_id) == ("updated", first.article_id)
+    with writer() as s:
+        row = s.scalar(select(Article).where(Article.canonical_url == "http://b.test/salinan"))
+        assert row is not None and row.title == "Salinan"
+        assert row.published_date == date(2024, 5, 29) and len(row.revisions) == 1
+    assert store.save(replace(fetched, fetched_at=T0 + timedelta(days=1))).outcome == "unchanged"

@@ -352,10 +352,8 @@ def _article_filter(
     )
 
 
-def _wib_day(moment: Any) -> str:
-    from archive.filters import WIB
-
-    return moment.astimezone(WIB).date().isoformat() if moment else "????-??-??"
+def _day(day: Any) -> str:
+    return day.isoformat() if day else "????-??-??"
 
 
 @main.command()
@@ -379,7 +377,7 @@ def search(query: str, tags: tuple[str, ...], site_names: tuple[str, ...], regio
         click.echo("no matches")
         return
     for rank, hit in enumerate(hits, 1):
-        day = _wib_day(hit.published_at)
+        day = _day(hit.published_date)
         click.echo(f"{rank:>3}. {day}  {hit.site}  {hit.title}")
         click.echo(f"     {hit.url}")
         click.echo(f"     {' '.join(hit.snippet.split())}")
@@ -396,7 +394,8 @@ def export(fmt: str, tags: tuple[str, ...], site_names: tuple[str, ...], region:
            since: Any, until: Any, output: Path | None) -> None:
     """Stream articles as JSON Lines or CSV.
 
-    Fields: url, site, province, regency, title, author, published, language, tags, cluster, text.
+    Fields: url, site, province, regency, title, author, published, language, tags, cluster,
+    outlets, original_url, aliases, text.
 
     Example: warta export --format csv --tag bangga-kencana --since 2024-01-01 -o bk.csv
     """

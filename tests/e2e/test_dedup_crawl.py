@@ -1,5 +1,5 @@
-"""One story, one row, end to end: real `scrapy crawl` processes over the sample web's dedup
-scenario (warta.sampleweb.dedup), three times.
+"""One article per outlet, one story per cluster, end to end: real `scrapy crawl` processes
+over the sample web's dedup scenario (warta.sampleweb.dedup), three times.
 
 Crawl 1: demo-bkkbn-sumsel (the press release's outlet) first, then the other four sites at once.
 Crawl 2: every site again, nothing changed. Then one post's body is edited and its site crawled.
@@ -40,8 +40,8 @@ EDITED_SLUG = VARIANT_POSTS[EDITED_SITE]
 CORRECTION = "Ralat: jumlah TPK yang dikukuhkan adalah 2.540 tim, bukan 2.450 tim."
 
 # What the scenario web must give, spelt out (the expectations object derives the same).
-ARTICLES = 37  # 32 of the plain web + release, 2 edited copies, 2 independent reports
-URL_KINDS = {"canonical": 37, "alias": 2, "syndication": 1}
+ARTICLES = 38  # 32 of the plain web + release, verbatim copy, 2 edited copies, 2 reports
+URL_KINDS = {"canonical": 38, "alias": 2}
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,8 @@ class Row:
     title: str
     text: str
     cluster_id: int | None
+    original: str | None
+    """Canonical URL of the article this one is a verbatim copy of."""
     urls: dict[str, tuple[str, str]]
     """url -> (kind, site)"""
     revisions: tuple[tuple[str, str], ...]
@@ -70,6 +72,8 @@ def snapshot(db_url: str) -> dict[str, Row]:
             query = select(ArticleRevision).order_by(ArticleRevision.id)
             for rev in session.scalars(query):
                 revisions.setdefault(rev.article_id, []).append((rev.fetched_url, rev.text))
+            articles = list(session.scalars(select(Article)))
+            canonical = {a.id: a.canonical_url for a in articles}
             return {
                 a.canonical_url: Row(
                     a.id,
@@ -77,10 +81,11 @@ def snapshot(db_url: str) -> dict[str, Row]:
                     a.title,
                     a.text,
                     a.cluster_id,
+                    canonical.get(a.original_id) if a.original_id is not None else None,
                     urls.get(a.id, {}),
                     tuple(revisions.get(a.id, ())),
                 )
-                for a in session.scalars(select(Article))
+                for a in articles
             }
     finally:
         engine.dispose()
@@ -113,7 +118,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     with SampleWeb(dedup=True) as web:
         registry = web.registry_toml(tmp / "sites.toml")
         others = [s for s in web.base_urls if s != RELEASE_SITE]
-        # The release first: whichever copy of a text is archived first is the article.
+        # The release first, then the copies at once (the copy-first order: test_aggregator_crawl).
         crawl([RELEASE_SITE], registry, db_url)
         crawl(others, registry, db_url)
         first = snapshot(db_url)
@@ -160,22 +165,22 @@ def test_urls_are_recorded_by_kind(run: Run) -> None:
     assert {u: c for u, (kind, c) in urls.items() if kind == "alias"} == {
         n(alias): n(article) for alias, article in run.expected.alias_urls.items()
     }
-    assert {u: c for u, (kind, c) in urls.items() if kind == "syndication"} == {
-        n(copy): n(article) for copy, article in run.expected.syndication_urls.items()
-    }
+    # Every URL is its own site's: a copy elsewhere is an article of that site.
     for row in run.first.values():
-        for url, (kind, site) in row.urls.items():
-            assert site == (row.site if kind != "syndication" else "demo-maklumatnews"), url
+        for url, (_kind, site) in row.urls.items():
+            assert site == row.site, url
 
 
-def test_syndicated_copy_lists_every_outlet(run: Run) -> None:
-    ((copy, release),) = run.expected.syndication_urls.items()
-    row = run.first[n(release)]
-    assert row.site == RELEASE_SITE
-    assert row.urls[n(copy)] == ("syndication", "demo-maklumatnews")
-    # The outlets that carried the release: its own URLs' sites, and its cluster's articles'.
-    carried = {site for _, site in row.urls.values()}
-    carried |= {r.site for r in run.first.values() if r.cluster_id == row.cluster_id}
+def test_verbatim_copy_is_its_outlets_article_linked_to_the_release(run: Run) -> None:
+    ((copy, release),) = run.expected.copies.items()
+    original, mirror = run.first[n(release)], run.first[n(copy)]
+    assert (original.site, mirror.site) == (RELEASE_SITE, "demo-maklumatnews")
+    assert mirror.original == n(release) and original.original is None
+    assert mirror.text == original.text and mirror.title != original.title
+    assert mirror.urls == {n(copy): ("canonical", "demo-maklumatnews")}
+    assert [r.original for r in run.first.values() if r.original] == [n(release)]
+    # The outlets that carried the release: its cluster's articles' sites.
+    carried = {r.site for r in run.first.values() if r.cluster_id == original.cluster_id}
     assert carried == run.expected.outlets[release]
     assert len(carried) == 4
 
@@ -244,10 +249,12 @@ def test_edited_copies_join_the_release_in_one_cluster(run: Run) -> None:
     assert None not in groups
     multi = [members for members in groups.values() if len(members) > 1]
     assert multi == [{n(u) for u in cluster} for cluster in run.expected.clusters]
-    assert len(multi) == 1 and len(multi[0]) == 3
+    assert len(multi) == 1 and len(multi[0]) == 4
     sites = {run.first[u].site for u in multi[0]}
-    assert sites == {"demo-bkkbn-sumsel", "demo-karyanasional", "demo-ipkb-bengkulu"}
-    assert len(groups) == ARTICLES - 2
+    assert sites == {
+        "demo-bkkbn-sumsel", "demo-maklumatnews", "demo-karyanasional", "demo-ipkb-bengkulu"
+    }
+    assert len(groups) == ARTICLES - 3
 
 
 def test_independent_reports_of_one_event_stay_apart(run: Run) -> None:

@@ -8,10 +8,13 @@ ground truth a correct crawl must reproduce. Used by `warta demo` and the end-to
         ...  # run scrapy crawl against web.base_urls
         truth = web.ground_truth()
 
-`SampleWeb(dedup=True)` adds the deduplication scenario (`warta.sampleweb.dedup`).
-`python -m warta.sampleweb [--dedup]` serves it until Ctrl-C.
+`SampleWeb(dedup=True)` adds the deduplication scenario (`warta.sampleweb.dedup`),
+`SampleWeb(aggregator=True)` an aggregator site republishing the others' articles
+(`warta.sampleweb.aggregator`). `python -m warta.sampleweb [--dedup] [--aggregator]` serves it
+until Ctrl-C.
 """
 
+from warta.sampleweb.aggregator import AggregatorExpectations
 from warta.sampleweb.content import (
     WIB,
     Article,
@@ -34,6 +37,7 @@ from warta.sampleweb.truth import (
 __all__ = [
     "BOILERPLATE_LINES",
     "WIB",
+    "AggregatorExpectations",
     "Article",
     "DedupExpectations",
     "DedupScenario",

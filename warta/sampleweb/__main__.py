@@ -27,14 +27,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="add the deduplication scenario (URL variants, a syndicated press release)",
     )
+    parser.add_argument(
+        "--aggregator",
+        action="store_true",
+        help="add an aggregator site republishing the others' articles, verbatim and edited",
+    )
     args = parser.parse_args(argv)
 
-    web = SampleWeb(latency=args.latency, dedup=args.dedup)
+    web = SampleWeb(latency=args.latency, dedup=args.dedup, aggregator=args.aggregator)
     if args.port:
         web = SampleWeb(
             ports={name: args.port + i for i, name in enumerate(web.sites)},
             latency=args.latency,
             dedup=args.dedup,
+            aggregator=args.aggregator,
         )
     with web:
         truth = web.ground_truth()

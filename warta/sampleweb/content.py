@@ -321,10 +321,11 @@ class Site:
 
 def load_sites() -> list[Site]:
     """Fresh copies of the bundled sites (callers may mutate them freely)."""
-    return [_load_site(name) for name in SITE_FILES]
+    return [load_site(name) for name in SITE_FILES]
 
 
-def _load_site(filename: str) -> Site:
+def load_site(filename: str) -> Site:
+    """A fresh copy of the site of one data file (`data/<filename>`)."""
     raw = tomllib.loads(resources.files(DATA_PACKAGE).joinpath(filename).read_text("utf-8"))
     info = dict(raw["site"])
     style = _build(Style, info.pop("style", {}), filename)

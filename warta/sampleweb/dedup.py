@@ -1,5 +1,5 @@
-"""The deduplication scenario: URL variants and syndicated copies, with the archive a correct
-crawl of them produces ("one story, one row").
+"""The deduplication scenario: URL variants and copies across outlets, with the archive a correct
+crawl of them produces ("one article, one row per outlet; one story, one cluster").
 
     with SampleWeb(dedup=True) as web:
         ...  # crawl every site, demo-bkkbn-sumsel (the press release's outlet) first
@@ -18,9 +18,10 @@ Off by default: the plain sample web and its ground truth do not change. Enabled
   variants (``m.``, ``amp.``, upper case) cannot be served here, every site being 127.0.0.1 on
   its own port; tests/test_urlnorm.py covers them.
 - One press release (data/dedup.toml) on demo-bkkbn-sumsel, copied verbatim by
-  demo-maklumatnews under its own headline, and edited by demo-karyanasional (new headline and
-  dateline, 2 of 14 sentences reworded) and demo-ipkb-bengkulu (3 of 14, plus a "Sumber: …"
-  line).
+  demo-maklumatnews under its own headline (that outlet's own article, linked to the release as
+  its original), and edited by demo-karyanasional (new headline and dateline, 2 of 14 sentences
+  reworded) and demo-ipkb-bengkulu (3 of 14, plus a "Sumber: …" line): four articles, one
+  story cluster.
 - Two outlets' own reports of one event (demo-karyanasional, demo-maklumatnews), sharing names,
   figures and a quote: two stories.
 
@@ -140,18 +141,15 @@ class DedupScenario:
 
 @dataclass(frozen=True, slots=True)
 class DedupExpectations:
-    """The archive after crawling the scenario web, every site, the release's site first.
-
-    Whichever copy of an identical text is archived first is the article and the others its
-    syndication URLs; with the release crawled first that is the release. The counts hold
-    whatever the order."""
+    """The archive after crawling the scenario web, every site, in any order."""
 
     articles: tuple[str, ...]
-    """URL of every page stored as an article of its own (verbatim copies are not)."""
+    """URL of every page stored as an article of its own: every outlet's, copies included."""
     alias_urls: Mapping[str, str]
     """Alias URL -> URL of its article: other URLs of the same post on the same site."""
-    syndication_urls: Mapping[str, str]
-    """Copy URL -> URL of the article: the same text on another site."""
+    copies: Mapping[str, str]
+    """Verbatim copy URL -> URL of its original (the same text on another site, published
+    earlier): the copy's article is linked to the original's."""
     clusters: tuple[frozenset[str], ...]
     """Every story cluster of more than one article, as article URLs."""
     independent: tuple[frozenset[str], ...]
@@ -163,11 +161,7 @@ class DedupExpectations:
     @property
     def url_kinds(self) -> dict[str, int]:
         """article_urls rows per kind."""
-        return {
-            "canonical": len(self.articles),
-            "alias": len(self.alias_urls),
-            "syndication": len(self.syndication_urls),
-        }
+        return {"canonical": len(self.articles), "alias": len(self.alias_urls)}
 
 
 # --- building ------------------------------------------------------------------------------------
@@ -292,8 +286,8 @@ def expectations(
         return post_url(post.site, post.slug)
 
     releases = {p.slug: p for p in scenario.post("release")}
-    syndication = {of(p): of(releases[p.copy_of or ""]) for p in scenario.post("verbatim")}
-    articles = tuple(u for u in article_urls if u not in syndication)
+    copies = {of(p): of(releases[p.copy_of or ""]) for p in scenario.post("verbatim")}
+    articles = tuple(article_urls)
 
     variants = []
     for spec in scenario.variants:
@@ -318,7 +312,7 @@ def expectations(
     for slug, release in releases.items():
         edited = [p for p in scenario.post("edited") if p.copy_of == slug]
         verbatim = [p for p in scenario.post("verbatim") if p.copy_of == slug]
-        clusters.append(frozenset([of(release), *(of(p) for p in edited)]))
+        clusters.append(frozenset([of(release), *(of(p) for p in [*edited, *verbatim])]))
         outlets[of(release)] = frozenset(p.site for p in [release, *edited, *verbatim])
     events: dict[str, list[str]] = {}
     for post in scenario.post("independent"):
@@ -326,7 +320,7 @@ def expectations(
     return DedupExpectations(
         articles=articles,
         alias_urls=aliases,
-        syndication_urls=syndication,
+        copies=copies,
         clusters=tuple(clusters),
         independent=tuple(frozenset(group) for group in events.values()),
         variants=tuple(variants),

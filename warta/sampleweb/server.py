@@ -7,7 +7,9 @@
         web.request_log()        # what was fetched, with status and bytes
 
 `SampleWeb(dedup=True)` adds the deduplication scenario (warta.sampleweb.dedup: URL variants,
-a syndicated press release) and `dedup_expectations()` says what the archive must then hold.
+a syndicated press release) and `dedup_expectations()` says what the archive must then hold;
+`SampleWeb(aggregator=True)` adds a site republishing the others' articles
+(warta.sampleweb.aggregator), checked by `aggregator_expectations()`.
 
 Pages are rendered lazily for the bound port and cached until the site changes. Responses carry
 ETag and Last-Modified and honour If-None-Match / If-Modified-Since with 304, so incremental
@@ -32,6 +34,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
+from warta.sampleweb import aggregator as aggregator_scenario
 from warta.sampleweb import dedup as dedup_scenario
 from warta.sampleweb.content import Article, Site, load_sites
 from warta.sampleweb.pages import Resource, build_routes, render_search, view_path
@@ -69,7 +72,8 @@ class SampleWeb:
 
     `ports` maps site names to fixed ports (0 or missing: the OS picks one). `latency` delays
     every response, in seconds, to imitate a slow network in benchmarks. `dedup` adds the
-    deduplication scenario (`enable_dedup_scenario`).
+    deduplication scenario (`enable_dedup_scenario`), `aggregator` the aggregator site
+    (warta.sampleweb.aggregator).
     """
 
     def __init__(
@@ -80,11 +84,14 @@ class SampleWeb:
         host: str = HOST,
         latency: float = 0.0,
         dedup: bool = False,
+        aggregator: bool = False,
     ) -> None:
         chosen = list(sites) if sites is not None else load_sites()
         self.sites: dict[str, Site] = {s.name: s for s in chosen}
         if len(self.sites) != len(chosen):
             raise ValueError("site names must be unique")
+        # Before the servers start: the aggregator is one more site to serve.
+        self._aggregator = aggregator_scenario.apply(self.sites) if aggregator else None
         self.host = host
         self.latency = latency
         self._ports = dict(ports or {})
@@ -327,6 +334,10 @@ class SampleWeb:
     def dedup_scenario(self) -> dedup_scenario.DedupScenario | None:
         return self._dedup
 
+    @property
+    def aggregator_scenario(self) -> aggregator_scenario.AggregatorScenario | None:
+        return self._aggregator
+
     # --- ground truth ----------------------------------------------------------------------------
 
     def _truth(self, site: str) -> tuple[list[ExpectedArticle], list[NonArticle]]:
@@ -362,6 +373,12 @@ class SampleWeb:
             return dedup_scenario.expectations(
                 self._dedup, self.sites, self.url, [a.url for a in self.expected_articles()]
             )
+
+    def aggregator_expectations(self) -> aggregator_scenario.AggregatorExpectations:
+        """What the archive holds after a crawl of the aggregator and the sites it copies."""
+        if self._aggregator is None:
+            raise RuntimeError("the aggregator is not enabled (SampleWeb(aggregator=True))")
+        return aggregator_scenario.expectations(self._aggregator, self.sites, self.url)
 
     # --- registry --------------------------------------------------------------------------------
 
