@@ -578,3 +578,55 @@ def test_enabling_the_dedup_scenario_changes_running_pages_once() -> None:
         assert fetch(home, {"If-None-Match": before["ETag"]})[0] == 200
         assert len(running.expected_articles()) == 38
         assert len(running.site("demo-karyanasional").articles) == 10
+
+
+# --- the aggregator scenario ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def aggregator_web() -> Iterator[SampleWeb]:
+    with SampleWeb(aggregator=True) as running:
+        yield running
+
+
+def test_aggregator_is_off_by_default(web: SampleWeb) -> None:
+    assert "demo-kabarsumbagsel" not in web.sites
+    with pytest.raises(RuntimeError, match="aggregator is not enabled"):
+        web.aggregator_expectations()
+
+
+def test_aggregator_copies_are_published_after_their_sources(aggregator_web: SampleWeb) -> None:
+    expected = aggregator_web.aggregator_expectations()
+    truth = {a.url: a for a in aggregator_web.expected_articles()}
+    assert len(expected.verbatim) == 3 and len(expected.edited) == 1
+    for copy, source in expected.copies.items():
+        assert copy.startswith(aggregator_web.base_urls[expected.site])
+        assert truth[copy].published_date >= truth[source].published_date
+        if copy in expected.verbatim:
+            assert truth[copy].paragraphs == truth[source].paragraphs
+        else:
+            assert truth[copy].paragraphs != truth[source].paragraphs
+        assert expected.outlets[source] == {expected.site, truth[source].site}
+    # One of each: a day-only source copied the same day, a copy under a headline of its own.
+    days = [truth[s].published_date == truth[c].published_date for c, s in expected.copies.items()]
+    assert any(days)
+    assert any(truth[c].title != truth[s].title for c, s in expected.verbatim.items())
+
+
+def test_aggregator_near_duplicate_design_holds(aggregator_web: SampleWeb) -> None:
+    """The edited copy well above the clustering threshold, every unrelated pair well below."""
+    neardup = pytest.importorskip("archive.neardup")
+    expected = aggregator_web.aggregator_expectations()
+    sigs = {
+        a.url: neardup.signature("\n\n".join(a.paragraphs))
+        for a in aggregator_web.expected_articles()
+    }
+    pairs = {frozenset(p) for p in expected.copies.items()}
+    for a in sigs:
+        for b in sigs:
+            if a < b:
+                similarity = sigs[a].similarity(sigs[b])
+                if frozenset((a, b)) in pairs:
+                    assert similarity >= 0.6, (a, b, similarity)
+                else:
+                    assert similarity < 0.2, (a, b, similarity)
