@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.db import make_engine, session_factory
-from archive.extract import extract
+from archive.extraction import extract
 from archive.fingerprint import text_hash
 from archive.neardup import NearDuplicateIndex, signature
 from archive.seen import record_fetch_state, touch_article_url

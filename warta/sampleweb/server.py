@@ -34,6 +34,7 @@ from urllib.parse import parse_qs
 
 from warta.sampleweb import dedup as dedup_scenario
 from warta.sampleweb.content import Article, Site, load_sites
+from warta.sampleweb.foreign import load_foreign_sites
 from warta.sampleweb.pages import Resource, build_routes, render_search, view_path
 from warta.sampleweb.truth import ExpectedArticle, GroundTruth, NonArticle, site_truth
 
@@ -69,7 +70,8 @@ class SampleWeb:
 
     `ports` maps site names to fixed ports (0 or missing: the OS picks one). `latency` delays
     every response, in seconds, to imitate a slow network in benchmarks. `dedup` adds the
-    deduplication scenario (`enable_dedup_scenario`).
+    deduplication scenario (`enable_dedup_scenario`). `foreign` adds the foreign sites
+    (`warta.sampleweb.foreign`), built to look like pages warta was not made for.
     """
 
     def __init__(
@@ -80,8 +82,11 @@ class SampleWeb:
         host: str = HOST,
         latency: float = 0.0,
         dedup: bool = False,
+        foreign: bool = False,
     ) -> None:
         chosen = list(sites) if sites is not None else load_sites()
+        if foreign:
+            chosen += load_foreign_sites()
         self.sites: dict[str, Site] = {s.name: s for s in chosen}
         if len(self.sites) != len(chosen):
             raise ValueError("site names must be unique")
