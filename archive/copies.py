@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from archive.extraction.records import ArticleRecord
 from archive.models import Article
-from archive.records import ArticleRecord
 
 _NO_DAY = date.max
 _START_OF_DAY = datetime.min.replace(tzinfo=UTC)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.copies import published_fields, relink_copies
 from archive.db import transaction
-from archive.extract import extract
+from archive.extraction import extract
 from archive.fingerprint import text_hash
 from archive.models import Article
 from archive.store import decompress_html

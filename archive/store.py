@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.copies import published_fields, relink_copies
 from archive.db import serialise, transaction
+from archive.extraction.records import ArticleRecord
 from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl, Site
-from archive.records import ArticleRecord
 from archive.urlnorm import is_view_variant
 
 

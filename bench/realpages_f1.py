@@ -12,7 +12,7 @@ identical.
 Systems scored:
   (a) trafilatura.extract with default settings (the published baseline);
   (b) trafilatura with warta's options, before cleaning (only when they differ from the defaults);
-  (c) warta: archive.extract's cleaned body, whatever its article-or-not verdict would be.
+  (c) warta: archive.extraction's cleaned body, whatever its article-or-not verdict would be.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import trafilatura
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from archive.extract import TRAFILATURA_OPTIONS, extract_body_text  # noqa: E402
+from archive.extraction import TRAFILATURA_OPTIONS, extract_body_text  # noqa: E402
 
 DEFAULT_DIR = REPO_ROOT.parent / "shared" / "realpages"
 TOKEN = re.compile(r"\w+")

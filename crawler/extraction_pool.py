@@ -37,7 +37,7 @@ from enum import StrEnum
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 
-from archive.records import Extraction
+from archive.extraction.records import Extraction, Reject
 from crawler.extraction_worker import TIMEOUT_REASON, ExtractionJob, JobResult, run_job, serve
 
 Runner = Callable[[ExtractionJob], Extraction]
@@ -302,9 +302,9 @@ class ExtractionPool:
             return Outcome(Status.CANCELLED, None, cpu)
         logger.warning("extraction of %s stopped: %s; worker replaced", job.url, why)
         reason = {
-            Status.TIMEOUT: TIMEOUT_REASON,
-            Status.MEMORY: "extraction-memory",
-        }.get(status, "extraction-error")
+            Status.TIMEOUT: Reject.EXTRACTION_TIMEOUT,
+            Status.MEMORY: Reject.EXTRACTION_MEMORY,
+        }.get(status, Reject.EXTRACTION_ERROR)
         limit = (f"{self.cpu_budget:g}s cpu" if status is Status.TIMEOUT
                  else f"{self.memory_limit_bytes // 2**20} MB" if status is Status.MEMORY
                  else "worker died")

@@ -17,10 +17,10 @@ from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
-from archive.extract import extract
-from archive.records import Extraction
+from archive.extraction import extract
+from archive.extraction.records import Extraction, Reject
 
-TIMEOUT_REASON = "extraction-timeout"
+TIMEOUT_REASON = Reject.EXTRACTION_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)

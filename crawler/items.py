@@ -22,7 +22,7 @@ class PageItem(scrapy.Item):
 
     # Set by ExtractPipeline.
     reject_reason = scrapy.Field()  # why the page is not an article (then nothing else is set)
-    article = scrapy.Field()  # archive.records.ArticleRecord
+    article = scrapy.Field()  # archive.extraction.ArticleRecord
     title = scrapy.Field()
     author = scrapy.Field()
     published_at = scrapy.Field()  # ISO 8601 string for exports

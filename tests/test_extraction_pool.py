@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from archive.records import Extraction
+from archive.extraction.records import Extraction
 from crawler.extraction_pool import ExtractionPool, Outcome, Status
 from crawler.extraction_worker import ExtractionJob, run_job
 from tests.e2e.heavyweb import article_page, gallery_page

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from archive.extract import extract
+from archive.extraction import extract
 from archive.fingerprint import text_hash
 from archive.models import Article
 from archive.reextract import reextract_all

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.db import make_engine, session_factory
+from archive.extraction import ArticleRecord
 from archive.fingerprint import text_hash
 from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl
 from archive.neardup import NearDuplicateIndex, signature
-from archive.records import ArticleRecord
 from archive.store import ArchiveStore, Page, SiteInfo, decompress_html
 
 WIB = timezone(timedelta(hours=7))

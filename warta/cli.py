@@ -199,6 +199,30 @@ def runs(site: str | None, limit: int) -> None:
         click.echo(format_runs_table(recent_runs(session, site=site, limit=limit)))
 
 
+# --- warta rejects (the extraction side of issue 9) ---------------------------------------------
+
+
+@main.command()
+@click.option("--run", "run_id", type=int, required=True, help="The crawl run (see `warta runs`).")
+@friendly_errors
+def rejects(run_id: int) -> None:
+    """The pages a crawl run rejected, with their reasons.
+
+    \b
+    Example:
+      warta runs --site demo-maklumatnews
+      warta rejects --run 12
+    """
+    from archive.rejects import UnknownRun, format_rejects, run_rejects
+
+    with _sessions()() as session:
+        try:
+            site, pages = run_rejects(session, run_id)
+        except UnknownRun:
+            raise WartaError(f"no crawl run with id {run_id} (see `warta runs`)") from None
+    click.echo(format_rejects(site, run_id, pages))
+
+
 @main.command()
 @click.option("--alert-after", default=3, show_default=True,
               help="Flag a site after this many failed nights in a row.")

@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import select
 
 from archive.db import make_engine, session_factory
-from archive.extract import extract
+from archive.extraction import extract
 from archive.fingerprint import text_hash
 from archive.models import Article, ArticleRevision, ArticleUrl, Site
 from archive.urlnorm import canonical_url, normalise_url

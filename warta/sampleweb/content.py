@@ -164,7 +164,8 @@ class SiteFile:
 class Style:
     """How a site looks and which discovery surfaces it offers. Defaults: a plain WordPress site."""
 
-    theme: Literal["wordpress", "goid"] = "wordpress"
+    theme: Literal["wordpress", "goid", "cms", "portal"] = "wordpress"
+    """'cms' and 'portal' are the foreign sites of `warta.sampleweb.foreign`."""
     encoding: str = "utf-8"
     title_sep: str = " - "
     domain_label: str = ""

@@ -76,6 +76,10 @@ def build_routes(site: Site, base: str) -> dict[str, Resource]:
     """Every page of `site` rendered for `base` ("http://127.0.0.1:PORT/")."""
     if site.style.theme == "goid":
         return _GoId(site, base).routes()
+    if site.style.theme in ("cms", "portal"):
+        from warta.sampleweb.foreign import build_foreign_routes  # it builds on this module
+
+        return build_foreign_routes(site, base)
     return _WordPress(site, base).routes()
 
 

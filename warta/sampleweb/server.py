@@ -37,6 +37,7 @@ from urllib.parse import parse_qs
 from warta.sampleweb import aggregator as aggregator_scenario
 from warta.sampleweb import dedup as dedup_scenario
 from warta.sampleweb.content import Article, Site, load_sites
+from warta.sampleweb.foreign import load_foreign_sites
 from warta.sampleweb.pages import Resource, build_routes, render_search, view_path
 from warta.sampleweb.truth import ExpectedArticle, GroundTruth, NonArticle, site_truth
 
@@ -73,7 +74,8 @@ class SampleWeb:
     `ports` maps site names to fixed ports (0 or missing: the OS picks one). `latency` delays
     every response, in seconds, to imitate a slow network in benchmarks. `dedup` adds the
     deduplication scenario (`enable_dedup_scenario`), `aggregator` the aggregator site
-    (warta.sampleweb.aggregator).
+    (warta.sampleweb.aggregator). `foreign` adds the foreign sites (`warta.sampleweb.foreign`),
+    built to look like pages warta was not made for.
     """
 
     def __init__(
@@ -85,8 +87,11 @@ class SampleWeb:
         latency: float = 0.0,
         dedup: bool = False,
         aggregator: bool = False,
+        foreign: bool = False,
     ) -> None:
         chosen = list(sites) if sites is not None else load_sites()
+        if foreign:
+            chosen += load_foreign_sites()
         self.sites: dict[str, Site] = {s.name: s for s in chosen}
         if len(self.sites) != len(chosen):
             raise ValueError("site names must be unique")

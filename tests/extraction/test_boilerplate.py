@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.boilerplate import (
+from archive.extraction.boilerplate import (
     RULES,
     byline_lines,
     clean_text,
@@ -75,6 +75,18 @@ EXAMPLES: dict[str, list[str]] = {
     "loading": ["Loading...", "Memuat...", "Loading…"],
     "advertisement": ["Advertisement", "Iklan", "Scroll to continue with content"],
     "stray-byline": ["oleh", "by", "Oleh:"],
+    # detik's related list under the article: only the timestamps survive extraction.
+    "timestamp": ["- Rabu, 04/11/2015 23:45 WIB", "Selasa, 23/02/2016 15:32 WIB",
+                  "Selasa, 23 Februari 2016 15:06 WIB", "Kamis, 5 November 2015 - 15:56 wib",
+                  "- 12/06/2024"],
+    "breadcrumb": ["Home >", "Home > Berita > Daerah", "Beranda » Berita"],
+    "list-marker": ["-", "•", "01", "7"],
+    "newsroom-contact": ["Redaksi: redaksi[at]detikfinance.com", "hubungi : sales[at]detik.com",
+                         "Email: redaksi@portal.example"],
+    "advertising-prompt": ["Informasi pemasangan iklan", "Pasang Iklan di sini"],
+    "photo-credit": ["Fotografer: Grandyos Zafna", "Foto: Humas Pemkab OKU Selatan"],
+    "photo-chrome": ["Vote Photo", "Rating ( voters)", "MustRead", "close", "FotoBisnis",
+                     "Lihat Semua Foto"],
 }
 
 # Body sentences that merely contain the words, at the start or mid-sentence.
@@ -98,6 +110,11 @@ BODY_LINES = [
     "Total pengunjung pameran produk UPPKA tercatat 1.200 orang selama tiga hari.",
     "Statistik pengunjung posyandu menunjukkan kenaikan sejak Januari.",
     "Hits",
+    # Dates inside sentences, numbers with units, and a caption are text.
+    "Rapat digelar Rabu, 12/06/2024 14:30 WIB di aula kantor bupati.",
+    "2024",
+    "125 keluarga",
+    "Foto bersama peserta rembuk stunting di halaman kantor bupati, Rabu (12/6/2024).",
 ]
 
 

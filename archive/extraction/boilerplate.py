@@ -62,6 +62,13 @@ def _rule(
 
 
 _READ_ALSO = r"(?:baca|lihat|simak)\s+(?:juga|pula)"
+_WEEKDAY = r"(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)"
+_CLOCK = r"\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*(?:wib|wita|wit))?"
+_STAMP = (
+    rf"(?:{_WEEKDAY}\s*,?\s*)?"
+    rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{1,2}}\s+[a-z]{{3,9}}\.?\s+\d{{4}})"
+    rf"(?:\s*[,|–-]?\s*(?:pukul\s*)?{_CLOCK})?"
+)
 _COUNT = r"\d[\d.,]*"
 # Visitor-counter modules of government CMSs: "Jumlah Pengunjung: 1.284.516", "Pengunjung Hari
 # Ini: 312", "Pengunjung Online", "Total Hits". A count or nothing may follow the label, never
@@ -108,7 +115,7 @@ RULES: tuple[Rule, ...] = (
     _rule("view-counter",
           rf"(?:.{{0,80}}\s[-–|•·]\s*)?"
           rf"(?:(?:oleh\s*-?\s*)?{_COUNT}\s*(?:kali\s+)?dilihat"
-          rf"|dilihat\s*:?\s*{_COUNT}\s*(?:kali|x)?"
+          rf"|(?:telah\s+)?dilihat\s*:?\s*{_COUNT}\s*(?:kali|x)?"
           rf"|dibaca\s*:?\s*{_COUNT}\s*(?:kali)?|{_COUNT}\s*(?:x\s+|kali\s+)?dibaca"
           rf"|{_COUNT}\s+views?|views?\s*:\s*{_COUNT}|hits\s*:\s*(?:{_COUNT})?|hits\s+{_COUNT})",
           about_article=True),
@@ -138,6 +145,28 @@ RULES: tuple[Rule, ...] = (
     _rule("advertisement",
           r"advertisement|iklan|sponsored|scroll\s+(?:to\s+continue|untuk\s+melanjutkan).*"),
     _rule("stray-byline", r"(?:oleh|by)\s*:?"),
+    # A line that is only a date and time: the entries of a related or "latest" list
+    # ("- Rabu, 04/11/2015 23:45 WIB"), or the article's own dateline left alone on a line.
+    _rule("timestamp", rf"[-•*–·]?\s*{_STAMP}", max_chars=60),
+    # A breadcrumb trail: "Home > Berita > Daerah".
+    _rule("breadcrumb", r"(?:home|beranda|index)\s*[>»›/].{0,80}", max_chars=100),
+    # The bullets and page numbers of a list whose entries were links trafilatura dropped.
+    _rule("list-marker", r"[-•*–·]|\d{1,2}"),
+    # "Redaksi: redaksi[at]detikfinance.com", "hubungi : sales[at]detik.com".
+    _rule("newsroom-contact",
+          r"(?:redaksi|e-?mail|surel|hubungi|kontak|contact)\s*:?\s*\S*(?:\[at\]|\(at\)|@)\S*",
+          max_chars=100),
+    _rule("advertising-prompt",
+          r"(?:informasi\s+)?pemasangan\s+iklan.*|pasang\s+iklan.*|advertise\s+with\s+us.*",
+          max_chars=80),
+    # Photo and video page chrome: the photographer credit, vote and rating widgets, channel
+    # labels and slideshow buttons.
+    _rule("photo-credit",
+          r"(?:foto|fotografer|photographer|pewarta\s+foto|video|videografer)\s*:\s*[^.!?]{1,50}",
+          max_chars=70),
+    _rule("photo-chrome",
+          r"vote\s+photo|rating\s*\(.*\)|must\s*read|close|tutup|foto\s*(?:bisnis|news|sport)"
+          r"|next|prev(?:ious)?|lihat\s+(?:semua\s+)?foto|galeri\s+foto|slide\s+\d+.*"),
 )
 
 _LIST_ITEM = re.compile(r"[-•*–·]\s*\S.*")
@@ -165,18 +194,23 @@ def clean_text(text: str) -> str:
 
 def byline_lines(text: str) -> list[str]:
     """The lines `clean_text` drops that describe the article itself ("Ditulis oleh Admin Rabu,
-    09 Maret 2022", "Selasa, 10 Mei 2022 – Dibaca 12 kali"), in order: the article's date is
-    often only there."""
+    09 Maret 2022", "Selasa, 10 Mei 2022 – Dibaca 12 kali"), and a lone timestamp above the
+    first kept line, in order: the article's date is often only there."""
     _, dropped = _split(text)
-    return [line for line, rule in dropped if rule.about_article]
+    return [
+        line
+        for line, rule, before_text in dropped
+        if rule.about_article or (rule.name == "timestamp" and before_text)
+    ]
 
 
-def _split(text: str) -> tuple[list[str], list[tuple[str, Rule]]]:
-    """The kept lines, and the dropped lines that matched a rule themselves with that rule."""
+def _split(text: str) -> tuple[list[str], list[tuple[str, Rule, bool]]]:
+    """The kept lines, and the dropped lines that matched a rule themselves with that rule and
+    whether they came before the first kept line."""
     lines = [_collapse(line) for line in text.splitlines()]
     lines = [line for line in lines if line]
     kept: list[str] = []
-    dropped: list[tuple[str, Rule]] = []
+    dropped: list[tuple[str, Rule, bool]] = []
     i = 0
     while i < len(lines):
         rule = matching_rule(lines[i])
@@ -184,7 +218,7 @@ def _split(text: str) -> tuple[list[str], list[tuple[str, Rule]]]:
             kept.append(lines[i])
             i += 1
             continue
-        dropped.append((lines[i], rule))
+        dropped.append((lines[i], rule, not kept))
         i += 1
         if rule.takes_following_items:
             i = _skip_related_items(lines, i)

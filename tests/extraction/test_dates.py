@@ -1,4 +1,4 @@
-"""Publication dates: metadata first, then Indonesian datelines, then the hint; aware datetimes."""
+"""Publication dates: metadata first, then Indonesian datelines, then the hint."""
 
 from __future__ import annotations
 
@@ -6,18 +6,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from lxml.html import HtmlElement, fromstring
+from lxml.html import fromstring
 
-from archive.pubdate import (
-    JAKARTA,
-    LEAD_CHARS,
-    date_from_markup,
-    date_from_metadata,
-    date_from_text,
-    find_published_date,
-    is_plausible,
-    parse_metadata_datetime,
-)
+from archive.extraction import extract
+from archive.extraction.dateparse import JAKARTA
+from archive.extraction.dates import date_from_markup, date_from_metadata, find_published_date
+from archive.extraction.signals import PageSignals, read_signals
+from tests.extraction.pages import JOOMLA_CASES, assert_published, joomla_page
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 REF_2024 = datetime(2024, 5, 30, tzinfo=JAKARTA)
@@ -29,98 +24,9 @@ def jakarta(
     return datetime(year, month, day, hour, minute, second, tzinfo=JAKARTA)
 
 
-def page(head: str = "", body: str = "<p>Isi berita.</p>") -> HtmlElement:
-    return fromstring(f"<html><head>{head}</head><body>{body}</body></html>")
-
-
-# --- datelines in text ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected", "time_known"),
-    [
-        ("Selasa, 28 Mei 2024 – Pemerintah Kabupaten...", jakarta(2024, 5, 28), False),
-        ("PALEMBANG – 28 Mei 2024 10:15 WIB, rapat dimulai.", jakarta(2024, 5, 28, 10, 15), True),
-        ("Jakarta (28/5/2024) - BKKBN menggelar rapat.", jakarta(2024, 5, 28), False),
-        ("Palembang(10/03/2022) bertempat di Hotel Harper", jakarta(2022, 3, 10), False),
-        ("Joni Rafles pimpin rapat tahun 2024, Jumat,(1/11/24).", jakarta(2024, 11, 1), False),
-        ("di Ballroom Hotel Emersia, Selasa (23/2/2020).", jakarta(2020, 2, 23), False),
-        ("Rabu, 5 Juni 2024 pukul 09.30 WIB", jakarta(2024, 6, 5, 9, 30), True),
-        ("Kamis, 17 Agustus 2023", jakarta(2023, 8, 17), False),
-        ("Senin, 4 Nopember 2019 rapat", jakarta(2019, 11, 4), False),
-    ],
-)
-def test_indonesian_datelines(text: str, expected: datetime, time_known: bool) -> None:
-    found = date_from_text(text, now=NOW)
-    assert found is not None
-    assert found.at == expected
-    assert found.time_known is time_known
-    assert found.at.tzinfo is not None
-    assert found.source == "text"
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("dilaksanakan di Ruang Rapat Sekda, Selasa (28/5).", jakarta(2024, 5, 28)),
-        ("Ketua panitia pelaksana Rakerda, Selasa, 5/4. ( Photo AKIE )", jakarta(2024, 4, 5)),
-    ],
-)
-def test_day_and_month_take_the_year_from_the_reference(text: str, expected: datetime) -> None:
-    found = date_from_text(text, year_reference=REF_2024, now=NOW)
-    assert found is not None
-    assert found.at == expected
-
-
-def test_day_and_month_without_a_year_source_are_skipped() -> None:
-    assert date_from_text("di Ruang Rapat Sekda, Selasa (28/5).", now=NOW) is None
-
-
-def test_day_and_month_near_new_year_take_the_adjacent_year() -> None:
-    reference = jakarta(2025, 1, 2)
-    found = date_from_text("Rapat digelar Selasa (31/12).", year_reference=reference, now=NOW)
-    assert found is not None
-    assert found.at == jakarta(2024, 12, 31)
-
-
-def test_wita_and_wit_keep_their_own_offsets() -> None:
-    wita = date_from_text("Kamis, 30 Mei 2024 pukul 09.30 WITA", now=NOW)
-    wit = date_from_text("Jayapura, 30 Mei 2024 09:30 WIT", now=NOW)
-    assert wita is not None and wit is not None
-    assert wita.at.utcoffset() == timedelta(hours=8)
-    assert wit.at.utcoffset() == timedelta(hours=9)
-    assert wita.at == jakarta(2024, 5, 30, 8, 30)
-    assert wit.at == jakarta(2024, 5, 30, 7, 30)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Sebanyak 1/2 dari peserta hadir secara daring.",  # a ratio, not a date
-        "Nomor 12/3 tentang pedoman",  # no weekday, no parentheses, no year
-        "Rapat pada 10.000 peserta",
-        "Berdiri pada Selasa (12/3/1990) silam.",  # implausibly old
-        "Dijadwalkan Senin, 1 Desember 2025.",  # too far in the future for NOW
-        "Tanggal 31/2/2024 tidak ada.",
-    ],
-)
-def test_non_dates_and_implausible_dates_are_ignored(text: str) -> None:
-    assert date_from_text(text, now=NOW) is None
-
-
-def test_first_dateline_wins() -> None:
-    text = "Palembang(10/03/2022) rakerda. Rakernas pada 28 Januari 2021 di Jakarta."
-    found = date_from_text(text, now=NOW)
-    assert found is not None
-    assert found.at == jakarta(2022, 3, 10)
-
-
-def test_dates_deep_in_the_text_need_a_weekday() -> None:
-    filler = "Kalimat pengisi tanpa tanggal. " * (LEAD_CHARS // 30 + 5)
-    assert date_from_text(filler + "Rakernas pada 28 Januari 2021.", now=NOW) is None
-    found = date_from_text(filler + "Acara digelar Kamis, 28 Januari 2021.", now=NOW)
-    assert found is not None
-    assert found.at == jakarta(2021, 1, 28)
+def page(head: str = "", body: str = "<p>Isi berita.</p>") -> PageSignals:
+    tree = fromstring(f"<html><head>{head}</head><body>{body}</body></html>")
+    return read_signals(tree, "https://x.example/a/")
 
 
 # --- metadata -------------------------------------------------------------------------------
@@ -181,38 +87,6 @@ def test_implausible_metadata_is_skipped() -> None:
     found = date_from_metadata(page(head), now=NOW)
     assert found is not None
     assert found.at == jakarta(2023, 3, 1)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected", "time_known"),
-    [
-        ("2024-05-28", jakarta(2024, 5, 28), False),
-        ("2024-05-28T00:00:00+00:00", jakarta(2024, 5, 28), False),  # a day stored as midnight
-        ("2024-05-28T10:15:00", jakarta(2024, 5, 28, 10, 15), True),  # naive: local time
-        ("2024-05-28T10:15:00+08:00", jakarta(2024, 5, 28, 9, 15), True),
-        ("2024-05-28T03:15:00Z", jakarta(2024, 5, 28, 10, 15), True),
-        ("2024/05/28 10:15", jakarta(2024, 5, 28, 10, 15), True),
-        ("Tue, 28 May 2024 10:15:00 +0700", jakarta(2024, 5, 28, 10, 15), True),
-    ],
-)
-def test_parse_metadata_datetime(value: str, expected: datetime, time_known: bool) -> None:
-    found = parse_metadata_datetime(value)
-    assert found is not None
-    assert found.at == expected
-    assert found.time_known is time_known
-    assert found.at.tzinfo is not None
-
-
-@pytest.mark.parametrize("value", ["", "kemarin", "2024-13-45", "28 Mei"])
-def test_unparsable_metadata(value: str) -> None:
-    assert parse_metadata_datetime(value) is None
-
-
-def test_plausibility_window() -> None:
-    assert is_plausible(jakarta(1995, 1, 1), NOW)
-    assert not is_plausible(jakarta(1994, 12, 31), NOW)
-    assert is_plausible(NOW + timedelta(days=1), NOW)
-    assert not is_plausible(NOW + timedelta(days=3), NOW)
 
 
 # --- dates printed in marked elements (Joomla) --------------------------------------------------
@@ -301,11 +175,16 @@ def test_dateline_when_there_is_no_metadata() -> None:
     assert (found.at, found.time_known, found.source) == (jakarta(2024, 11, 1), False, "text")
 
 
-def test_htmldate_result_counts_as_metadata() -> None:
-    found = find_published_date(page(), "https://x.example/a/", "Jumat,(1/11/24).",
+def test_htmldate_result_is_a_fallback_after_the_pages_own_dates() -> None:
+    found = find_published_date(page(), "https://x.example/a/", "Tanpa tanggal.",
                                 htmldate_result="2024-10-31", now=NOW)
     assert found is not None
     assert (found.at, found.source) == (jakarta(2024, 10, 31), "htmldate")
+    # The page's own dateline beats htmldate's guess (which may be a sidebar's date).
+    found = find_published_date(page(), "https://x.example/a/", "Jumat,(1/11/24).",
+                                htmldate_result="2024-10-31", now=NOW)
+    assert found is not None
+    assert (found.at, found.source) == (jakarta(2024, 11, 1), "text")
 
 
 def test_hint_is_the_last_resort() -> None:
@@ -353,3 +232,82 @@ def test_naive_hint_is_taken_as_jakarta_time() -> None:
 
 def test_nothing_found() -> None:
     assert find_published_date(page(), "https://x.example/a/", "Tanpa tanggal.", now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("row", "expected", "time_known"),
+    [
+        # Joomla 1.5: "Ditulis oleh" and the date in rows of their own; trafilatura drops both.
+        ('<tr><td colspan="2"><span class="small">Ditulis oleh Administrator</span></td></tr>'
+         '<tr><td valign="top" colspan="2" class="createdate">Selasa, 10 Mei 2022 08:15</td></tr>',
+         jakarta(2022, 5, 10, 8, 15), True),
+        # Author and date on one line.
+        ('<tr><td class="small">Ditulis oleh Administrator Rabu, 09 Maret 2022</td></tr>',
+         jakarta(2022, 3, 9), False),
+        ("<tr><td><p>Ditulis oleh Administrator Rabu, 09 Maret 2022</p></td></tr>",
+         jakarta(2022, 3, 9), False),
+        # A date that is only in a view-counter line of the text.
+        ("<tr><td><p>Selasa, 10 Mei 2022 08:15 - Dilihat: 123 kali</p></td></tr>",
+         jakarta(2022, 5, 10, 8, 15), True),
+    ],
+)
+def test_joomla_dates(row: str, expected: datetime, time_known: bool) -> None:
+    article = extract(joomla_page(row=row, dateline=False), JOOMLA_CASES[1].url).article
+    assert article is not None
+    assert_published(article, expected, time_known)
+    assert "Ditulis oleh" not in article.text
+    assert "Dilihat" not in article.text
+
+
+# --- real Indonesian markup -----------------------------------------------------------------
+
+
+def test_a_space_before_the_t_and_a_z_that_means_wib() -> None:
+    # detik: pubdate "2015-11-05 T10:08:58Z" while the page prints "10:08 WIB".
+    tree = page('<meta name="pubdate" content="2015-11-05 T10:08:58Z">',
+                "<h1>Google Umbar Kelemahan Galaxy S6 Edge</h1>"
+                '<div class="date">Kamis, 05/11/2015 10:08 WIB</div><p>Isi.</p>')
+    found = find_published_date(tree, "https://x.example/a/", "", now=NOW)
+    assert found is not None
+    assert found.at == jakarta(2015, 11, 5, 10, 8, 58)
+    assert found.time_known and found.source == "meta"
+    # Without a dateline agreeing with it, the Z is UTC.
+    found = find_published_date(page('<meta name="pubdate" content="2015-11-05 T10:08:58Z">'),
+                                "https://x.example/a/", "", now=NOW)
+    assert found is not None
+    assert found.at == jakarta(2015, 11, 5, 17, 8, 58)
+
+
+def test_the_dateline_beats_the_text_and_gives_the_time() -> None:
+    tree = page(body="<h1>Polres Serahkan Anggota</h1>"
+                '<div class="msmall grey">Rabu, 4 November 2015 | 21:04 WIB</div><p>Isi.</p>')
+    found = find_published_date(tree, "https://x.example/read/2015/11/04/x", "Selasa (3/11).",
+                                htmldate_result="2015-11-04", now=NOW)
+    assert found is not None
+    assert (found.at, found.time_known, found.source) == (
+        jakarta(2015, 11, 4, 21, 4), True, "dateline")
+
+
+def test_a_stated_offset_is_kept() -> None:
+    found = date_from_metadata(
+        page('<meta property="article:published_time" content="2024-06-12T14:30:00+08:00">'),
+        now=NOW,
+    )
+    assert found is not None
+    assert found.at.utcoffset() == timedelta(hours=8)
+    assert found.day.isoformat() == "2024-06-12"
+
+
+def test_htmldate_full_search_only_when_nothing_else_dates_the_page() -> None:
+    calls: list[int] = []
+
+    def search() -> str:
+        calls.append(1)
+        return "2024-06-12"
+
+    found = find_published_date(page(), "https://x.example/a/", "Tanpa tanggal.",
+                                htmldate_search=search, now=NOW)
+    assert found is not None and found.source == "htmldate" and calls == [1]
+    found = find_published_date(page(), "https://x.example/a/", "Rabu (12/6/2024).",
+                                htmldate_search=search, now=NOW)
+    assert found is not None and found.source == "text" and calls == [1]

@@ -1,9 +1,30 @@
-"""Plain records passed between the pipeline stages; no Scrapy, no database."""
+"""Plain records passed between the pipeline stages, and the reasons a page is not stored; no
+Scrapy, no database."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
+
+__all__ = ["ArticleRecord", "Extraction", "Reject"]
+
+
+class Reject(StrEnum):
+    """Why a page is not stored; stable, they become crawl stats ``warta/rejected/<reason>``."""
+
+    EMPTY = "empty"
+    NOT_HTML = "not-html"
+    NON_ARTICLE_URL = "non-article-url"
+    URL_PATTERN = "url-pattern"
+    LISTING_PAGE = "listing-page"
+    NO_TEXT = "no-text"
+    TOO_SHORT = "too-short"
+    NO_TITLE = "no-title"
+    EXTRACTION_ERROR = "extraction-error"
+    # Set by the crawl's extraction pool (crawler.extraction_pool), never by `extract` itself.
+    EXTRACTION_TIMEOUT = "extraction-timeout"
+    EXTRACTION_MEMORY = "extraction-memory"
 
 
 @dataclass(slots=True)
