@@ -20,7 +20,11 @@ warta/sitemaps, warta/feeds and warta/listing_pages (documents read); incrementa
 warta/incremental/: known_urls, conditional (requests sent with validators),
 not_modified/<kind> (304s by meta["warta_kind"]), changed, revalidate, recheck_rejected,
 skipped_lastmod, skipped_known, skipped_rejected, skipped_discovery, listing_stopped,
-home_rechecks, incomplete_pages and discovery_recorded.
+home_rechecks, incomplete_pages and discovery_recorded. Drops, counted into the run record:
+warta/errors/http_<status> (a listed page that answered an HTTP error), warta/rejected/<reason>
+and warta/errors/<reason> for pages refused by a bound (too-large: over DOWNLOAD_MAXSIZE, also
+once decompressed; offsite-redirect), and warta/sitemap_batches (sitemap candidates fed from the
+backlog when the crawl ran dry).
 """
 
 from __future__ import annotations

@@ -448,3 +448,17 @@ def test_sitemap_entities_are_not_resolved() -> None:
     )
     parsed = discovery.parse_sitemap(body)
     assert all("root:" not in e.loc for e in parsed.entries)
+
+
+def test_a_feed_with_entity_declarations_is_read_without_expanding_them() -> None:
+    laughs = '<!ENTITY a0 "xxxxxxxxxx">' + "".join(
+        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 9)
+    )
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE rss [{laughs}<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<rss version="2.0"><channel><title>&a8;&x;</title>'
+        "<item><title>t</title><link>https://x.example/berita/1</link></item>"
+        "</channel></rss>"
+    ).encode()
+    parsed = discovery.parse_feed(body, "https://x.example/feed/")
+    assert [e.url for e in parsed.entries] == ["https://x.example/berita/1"]
