@@ -133,19 +133,31 @@ def furniture_lines(tree: HtmlElement) -> frozenset[str]:
     body = tree.find(".//body")
     total = len((body if body is not None else tree).text_content())
     found: set[str] = set()
-    for element in tree.iter("div", "aside", "section", "ul", "table", "td"):
+    inside: set[int] = set()
+    elements = list(tree.iter())  # keeps the proxies alive, so their ids stay valid
+    for element in elements:
+        if not isinstance(element.tag, str) or element.tag not in _BOX_TAGS:
+            continue
         names = f"{element.get('class') or ''} {element.get('id') or ''}".split()
         if not any(_FURNITURE_NAME.fullmatch(name) for name in names):
             continue
         if len(element.text_content()) >= _FURNITURE_SHARE * total:
             continue
         for inner in element.iter():
+            inside.add(id(inner))
             text = norm(inner.text_content()) if isinstance(inner.tag, str) else ""
             # Only dated lines: a box's dates are what would mislead, its other lines may be
             # shared with the article (a headline, a lead).
-            if 0 < len(text) <= 200 and any(c.isdigit() for c in text):
+            if 0 < len(text) <= 200 and _DATE_LIKE.search(text):
                 found.add(text)
+    # A teaser box may quote the article's own lead: what the page also prints outside the
+    # boxes is the article's.
+    found -= {norm(p.text_content()) for p in elements if p.tag == "p" and id(p) not in inside}
     return frozenset(found)
+
+
+_BOX_TAGS = frozenset({"div", "aside", "section", "ul", "table", "td"})
+_DATE_LIKE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}[/.-]\d{1,2}\b")
 
 
 _FURNITURE_SHARE = 0.3
