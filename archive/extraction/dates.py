@@ -77,7 +77,7 @@ def find_published_date(
         dateline_ref = meta.at if meta else hint.at if hint else url_date
         dateline = date_from_datelines(signals, year_reference=dateline_ref, now=now)
         if meta is not None and dateline is not None:
-            meta = _utc_meaning_local(meta, dateline)
+            meta = _utc_meaning_local(meta, dateline, signals.utc_date_values)
         markup_ref = meta.at if meta else dateline.at if dateline else dateline_ref
         markup = date_from_markup(signals, year_reference=markup_ref, now=now)
     page_dates = [d for d in (meta, dateline, markup) if d is not None]
@@ -112,12 +112,21 @@ def date_from_datelines(
 _SAME_CLOCK = timedelta(minutes=2)
 
 
-def _utc_meaning_local(meta: PublishedDate, dateline: PublishedDate) -> PublishedDate:
-    """The metadata date, read as local time when its UTC clock is the dateline's local clock."""
+def _utc_meaning_local(
+    meta: PublishedDate, dateline: PublishedDate, utc_values: tuple[str, ...] = ()
+) -> PublishedDate:
+    """The metadata date, read as local time when the page's UTC clock readings are its local
+    ones: the published value's or another date tag's (detik's ``dateCreated``) is exactly the
+    printed dateline's clock."""
     if meta.utc_wall is None or not dateline.time_known:
         return meta
     local_clock = dateline.at.replace(tzinfo=None)
-    if abs(meta.utc_wall - local_clock) > _SAME_CLOCK:
+    walls = [meta.utc_wall]
+    for value in utc_values:
+        found = parse_metadata_datetime(value)
+        if found is not None and found.utc_wall is not None:
+            walls.append(found.utc_wall)
+    if all(abs(wall - local_clock) > _SAME_CLOCK for wall in walls):
         return meta
     return replace(meta, at=meta.utc_wall.replace(tzinfo=dateline.at.tzinfo), utc_wall=None)
 

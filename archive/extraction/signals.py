@@ -10,13 +10,15 @@ bylines, and the dateline next to the headline).
 from __future__ import annotations
 
 import html
-import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
+
+from archive.extraction.headline import datelines, furniture_lines, headline_element, own_h1s
+from archive.extraction.jsonld import ARTICLE_TYPES, iter_jsonld_objects, jsonld_types
+from archive.extraction.textnorm import norm, one_line, squash
 
 __all__ = [
     "ARTICLE_TYPES",
@@ -30,20 +32,6 @@ __all__ = [
     "squash",
 ]
 
-ARTICLE_TYPES = frozenset(
-    {
-        "Article",
-        "NewsArticle",
-        "BlogPosting",
-        "ReportageNewsArticle",
-        "AnalysisNewsArticle",
-        "OpinionNewsArticle",
-        "BackgroundNewsArticle",
-        "ReviewNewsArticle",
-        "LiveBlogPosting",
-        "SocialMediaPosting",
-    }
-)
 _LISTING_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage", "ProfilePage"})
 _SITE_TYPES = frozenset({"WebSite", "Organization", "NewsMediaOrganization"})
 
@@ -85,6 +73,10 @@ class PageSignals:
     metadata_dates: tuple[tuple[str, str], ...]
     """(source, value): JSON-LD datePublished (article-typed objects first), then <meta> date
     tags in order of trust, then <time itemprop=datePublished|pubdate datetime>."""
+    utc_date_values: tuple[str, ...]
+    """Every date-like <meta> value stated in UTC ("…Z"), published or not (detik's
+    ``dateCreated``): one whose clock reading is a printed dateline's shows the CMS writes local
+    time with a Z."""
     marked_dates: tuple[MarkedDate, ...]
     byline_texts: tuple[str, ...]
     """Short elements starting like a byline ("Ditulis oleh Admin Rabu, 09 Maret 2022")."""
@@ -114,7 +106,7 @@ def read_signals(tree: HtmlElement, url: str) -> PageSignals:
     title_element = _title_element(tree)
     declared_titles = [jsonld_headline, meta.get("og:title"), meta.get("twitter:title"),
                        title_element]
-    headline = _headline_element(tree, url, [t for t in declared_titles if t])
+    headline = headline_element(tree, url, [t for t in declared_titles if t])
     return PageSignals(
         url=url,
         meta=meta,
@@ -125,19 +117,20 @@ def read_signals(tree: HtmlElement, url: str) -> PageSignals:
         title_element=title_element,
         jsonld_headline=jsonld_headline,
         headings=_headings(tree),
-        h1s=tuple(one_line(h1.text_content()) for h1 in _own_h1s(tree, url)),
+        h1s=tuple(one_line(h1.text_content()) for h1 in own_h1s(tree, url)),
         site_names=_site_names(meta, jsonld),
         article_signal=_article_signal(meta, jsonld),
         declared_listing=_declared_listing(meta, jsonld),
         declared_languages=_declared_languages(tree, meta),
         metadata_dates=(*_jsonld_dates(jsonld), *_meta_dates(tree)),
+        utc_date_values=_utc_date_values(tree),
         marked_dates=_marked_dates(tree),
         byline_texts=_byline_texts(tree),
         headline=one_line(headline.text_content()) if headline is not None else None,
         media_page=(media := _is_media_page(url, meta, jsonld)),
         captions=_captions(tree, meta) if media else (),
-        furniture_lines=_furniture_lines(tree),
-        datelines=_datelines(tree, headline) if headline is not None else (),
+        furniture_lines=furniture_lines(tree),
+        datelines=datelines(tree, headline) if headline is not None else (),
     )
 
 
@@ -326,6 +319,18 @@ def _meta_dates(tree: HtmlElement) -> list[tuple[str, str]]:
     return found
 
 
+def _utc_date_values(tree: HtmlElement) -> tuple[str, ...]:
+    found: list[str] = []
+    for meta in tree.iter("meta"):
+        key = " ".join(
+            (meta.get(name) or "") for name in ("property", "name", "itemprop")
+        ).lower()
+        content = (meta.get("content") or "").strip()
+        if ("date" in key or "time" in key) and content.upper().endswith("Z"):
+            found.append(content)
+    return tuple(found)
+
+
 # Elements in which a CMS prints the publication date as text rather than as metadata. Only names
 # that mean "this article's creation date": generic "date" classes also mark sidebar and comment
 # dates.
@@ -364,205 +369,3 @@ def _byline_texts(tree: HtmlElement) -> tuple[str, ...]:
             if printed and len(printed) <= _MAX_PRINTED_CHARS:
                 found.append(printed)
     return tuple(found)
-
-
-# --- the headline and the dateline next to it -----------------------------------------------------
-
-_TITLE_CLASS = re.compile(r"title|judul|jdl|headline|heading", re.IGNORECASE)
-_HEADLINE_TAGS = frozenset({"h1", "h2", "h3"})
-_MIN_HEADLINE_CHARS = 10
-_MIN_HEADLINE_SHARE = 0.4
-_TITLE_PARTS = re.compile(r"\s+[-|–—:»·•]+\s+")
-_MIN_CORE_CHARS = 15
-# Page furniture whose dates are other articles' ("Terpopuler", "Baca Juga", related lists) or the
-# day of the visit (top bars), never the article's.
-# A class or id token names furniture when it starts or ends with one of these words
-# ("sidebar-left", "widget_recent", "relateds--grid", "footer"), not when the word is inside it
-# ("content-sidebar-wrap" holds the article).
-_FURNITURE_WORDS = (
-    r"(?:related|relateds|terkait|popular|populer|terpopuler|trending|sidebar|widget|footer"
-    r"|copyright|nav|navbar|menu|topbar|top-bar|ticker|breaking|comments?|komentar|baca-juga"
-    r"|bacajuga|lainnya|terbaru|latest|recent|indeks|agenda|samping|modul)"
-)
-_FURNITURE_NAME = re.compile(
-    rf"{_FURNITURE_WORDS}(?:[-_].*)?|.*[-_]{_FURNITURE_WORDS}", re.IGNORECASE
-)
-_SKIPPED_TAGS = frozenset({"a", "script", "style", "nav", "aside", "footer", "noscript", "option"})
-_DATELINE_MAX_CHARS = 150
-_DATELINE_WINDOW_AFTER = 40
-_DATELINE_WINDOW_BEFORE = 12
-_BODY_TEXT_CHARS = 200
-
-
-def _headline_element(
-    tree: HtmlElement, url: str, declared_titles: list[str]
-) -> HtmlElement | None:
-    titles = [norm(title) for title in declared_titles]
-    for element in tree.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag not in _HEADLINE_TAGS and not _TITLE_CLASS.search(
-            element.get("class") or ""
-        ):
-            continue
-        text = norm(element.text_content())
-        if len(text) < _MIN_HEADLINE_CHARS or any(a.tag == "a" for a in element.iterancestors()):
-            continue
-        if any(text in title and len(text) >= _MIN_HEADLINE_SHARE * len(title) for title in titles):
-            return element
-    # Some templates print the headline in a plain <div>: the declared title, minus its site
-    # name, spelled out exactly.
-    cores = {part for title in titles for part in _TITLE_PARTS.split(title)
-             if len(part) >= _MIN_CORE_CHARS}
-    if cores:
-        for element in tree.iter("div", "span", "p", "strong", "td", "h4", "h5"):
-            if norm(element.text_content()) in cores and not any(
-                a.tag in ("a", "head") for a in element.iterancestors()
-            ):
-                return element
-    h1s = _own_h1s(tree, url)
-    return h1s[0] if len(h1s) == 1 else None
-
-
-def _own_h1s(tree: HtmlElement, url: str) -> list[HtmlElement]:
-    """The <h1>s with text that are not a link to another page: a theme's logo or section label
-    ("<h1><a href="/kanal/inpicture">Inpicture</a></h1>") is not the article's headline."""
-    own: list[HtmlElement] = []
-    for h1 in tree.iter("h1"):
-        text = one_line(h1.text_content())
-        if not text:
-            continue
-        links = [a for a in h1.iter("a") if one_line(a.text_content()) == text]
-        here = url.split("#", 1)[0].rstrip("/")
-        if any(urljoin(url, a.get("href") or "").split("#", 1)[0].rstrip("/") != here
-               for a in links):
-            continue
-        own.append(h1)
-    return own
-
-
-def _datelines(tree: HtmlElement, headline: HtmlElement) -> tuple[str, ...]:
-    # `elements` keeps every proxy alive, so lxml hands out the same objects below and their ids
-    # stay valid.
-    elements = [e for e in tree.iter() if isinstance(e.tag, str)]
-    inside = set(map(id, headline.iter()))
-    around = {id(a) for a in headline.iterancestors()}
-    position = next(i for i, element in enumerate(elements) if element is headline)
-    after: list[str] = []
-    for element in elements[position + 1 : position + 1 + _DATELINE_WINDOW_AFTER]:
-        if id(element) in inside:
-            continue
-        own = one_line(element.text)
-        if len(own) > _BODY_TEXT_CHARS:
-            break  # the body has begun
-        if text := _dateline_text(element):
-            after.append(text)
-    before: list[str] = []
-    for element in reversed(elements[max(0, position - _DATELINE_WINDOW_BEFORE) : position]):
-        if id(element) not in around and (text := _dateline_text(element)):
-            before.append(text)
-    return tuple(dict.fromkeys([*after, *before]))
-
-
-def _furniture_lines(tree: HtmlElement) -> frozenset[str]:
-    """The short dated texts inside elements named as page furniture (sidebars,
-    "Terpopuler"/related boxes, agendas) that hold a small part of the page's text: lines of
-    those are never the article's, even where trafilatura keeps them."""
-    body = tree.find(".//body")
-    total = len((body if body is not None else tree).text_content())
-    found: set[str] = set()
-    for element in tree.iter("div", "aside", "section", "ul", "table", "td"):
-        names = f"{element.get('class') or ''} {element.get('id') or ''}".split()
-        if not any(_FURNITURE_NAME.fullmatch(name) for name in names):
-            continue
-        if len(element.text_content()) >= _FURNITURE_SHARE * total:
-            continue
-        for inner in element.iter():
-            text = norm(inner.text_content()) if isinstance(inner.tag, str) else ""
-            # Only dated lines: a box's dates are what would mislead, its other lines may be
-            # shared with the article (a headline, a lead).
-            if 0 < len(text) <= 200 and any(c.isdigit() for c in text):
-                found.add(text)
-    return frozenset(found)
-
-
-_FURNITURE_SHARE = 0.3
-
-
-def _dateline_text(element: HtmlElement) -> str | None:
-    if element.tag in _SKIPPED_TAGS:
-        return None
-    text = one_line(element.text_content())
-    if not (6 <= len(text) <= _DATELINE_MAX_CHARS) or not any(c.isdigit() for c in text):
-        return None
-    for node in (element, *element.iterancestors()):
-        if node.tag in ("body", "html"):
-            break
-        if node.tag in _SKIPPED_TAGS:
-            return None
-        names = f"{node.get('class') or ''} {node.get('id') or ''}".split()
-        if any(_FURNITURE_NAME.fullmatch(name) for name in names):
-            return None
-    return text
-
-
-# --- JSON-LD ------------------------------------------------------------------------------------
-
-_JSON_TRAILING_COMMA = re.compile(r",\s*([}\]])")
-
-
-def iter_jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, object]]:
-    """Every JSON object in the page's JSON-LD blocks: top level, lists, @graph and mainEntity."""
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        data = _load_json(script.text or "")
-        if data is not None:
-            yield from _walk_jsonld(data, depth=0)
-
-
-def jsonld_types(obj: dict[str, object]) -> set[str]:
-    kind = obj.get("@type")
-    names = kind if isinstance(kind, list) else [kind]
-    # "https://schema.org/NewsArticle" and "NewsArticle" are the same type.
-    return {name.rsplit("/", 1)[-1] for name in names if isinstance(name, str)}
-
-
-def _walk_jsonld(data: object, depth: int) -> Iterator[dict[str, object]]:
-    if depth > 4:
-        return
-    if isinstance(data, list):
-        for item in data:
-            yield from _walk_jsonld(item, depth + 1)
-    elif isinstance(data, dict):
-        yield data
-        for key in ("@graph", "mainEntity", "mainEntityOfPage"):
-            if isinstance(data.get(key), list | dict):
-                yield from _walk_jsonld(data[key], depth + 1)
-
-
-def _load_json(raw: str) -> object | None:
-    # CMS templates emit HTML-escaped entities, comment wrappers and trailing commas.
-    raw = raw.strip().removeprefix("<!--").removesuffix("-->").strip()
-    if not raw:
-        return None
-    for candidate in (raw, _JSON_TRAILING_COMMA.sub(r"\1", raw), html.unescape(raw)):
-        try:
-            return json.loads(candidate, strict=False)
-        except ValueError:
-            continue
-    return None
-
-
-# --- text normalisation for comparisons ---------------------------------------------------------
-
-
-def one_line(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
-def norm(text: str) -> str:
-    return one_line(text).casefold()
-
-
-def squash(text: str) -> str:
-    """Site names compare without case, spaces or punctuation ("TheHill" is "The Hill")."""
-    return re.sub(r"\W+", "", text.casefold())

@@ -45,9 +45,15 @@ def pick_title(
     for h1 in h1s:
         if any(norm(h1) in norm(title) for title in meta_titles):
             return h1
-    for title in meta_titles:
-        if stripped := _strip_site_name(title, site_names, host):
-            return stripped
+    stripped_titles = [t for t in (_strip_site_name(t, site_names, host) for t in meta_titles) if t]
+    # The visible headline may say more than the declared title ("In Picture: <og:title>").
+    if signals.headline and any(
+        norm(signals.headline).endswith(norm(t)) and len(signals.headline) <= len(t) + 30
+        for t in stripped_titles
+    ):
+        return signals.headline
+    if stripped_titles:
+        return stripped_titles[0]
     if extracted and extracted.title:
         return _strip_site_name(extracted.title, site_names, host)
     return h1s[0] if h1s else None

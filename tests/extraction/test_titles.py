@@ -68,3 +68,20 @@ def test_site_name_inside_the_headline_stays() -> None:
     article = extract(body, JOOMLA_CASES[1].url).article
     assert article is not None
     assert article.title == title
+
+
+def test_a_linked_section_label_h1_is_not_the_title() -> None:
+    # republika: <h1> holds the channel link; the visible headline adds a prefix to og:title.
+    body = (
+        '<html><head><meta property="og:title" content="KPK Periksa Pejabat MA | Republika Online">'
+        '<meta property="og:site_name" content="Republika Online"></head><body>'
+        '<h1><a href="/kanal/inpicture">Inpicture</a></h1>'
+        '<div class="jdl-pic">In Picture: KPK Periksa Pejabat MA</div>'
+        '<div class="date-pic">Selasa, 23 Februari 2016, 17:15 WIB</div>'
+        f"<div class='teaser'><p>{'Kasubdit Kasasi menjalani pemeriksaan di Gedung KPK. ' * 15}</p>"
+        "</div></body></html>"
+    ).encode()
+    article = extract(body, "https://www.republika.example/berita/inpicture/16/02/23/kpk-periksa").article
+    assert article is not None
+    assert article.title == "In Picture: KPK Periksa Pejabat MA"
+    assert article.published_at is not None and article.published_at.hour == 17

@@ -1,0 +1,180 @@
+"""The element showing the article's headline, the dateline printed beside it, and the page
+furniture (sidebars, "Terpopuler" and related boxes) whose dates are never the article's."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+from archive.extraction.textnorm import norm, one_line
+
+__all__ = ["datelines", "furniture_lines", "headline_element", "own_h1s"]
+
+_TITLE_CLASS = re.compile(r"title|judul|jdl|headline|heading", re.IGNORECASE)
+_HEADLINE_TAGS = frozenset({"h1", "h2", "h3"})
+_MIN_HEADLINE_CHARS = 10
+_MIN_HEADLINE_SHARE = 0.4
+_TITLE_PARTS = re.compile(r"\s+[-|–—:»·•]+\s+")
+_MIN_CORE_CHARS = 15
+_MAX_PREFIX_CHARS = 30
+# Page furniture whose dates are other articles' ("Terpopuler", "Baca Juga", related lists) or the
+# day of the visit (top bars), never the article's.
+# A class or id token names furniture when it starts or ends with one of these words
+# ("sidebar-left", "widget_recent", "relateds--grid", "footer"), not when the word is inside it
+# ("content-sidebar-wrap" holds the article).
+_FURNITURE_WORDS = (
+    r"(?:related|relateds|terkait|popular|populer|terpopuler|trending|sidebar|widget|footer"
+    r"|copyright|nav|navbar|menu|topbar|top-bar|ticker|breaking|comments?|komentar|baca-juga"
+    r"|bacajuga|lainnya|terbaru|latest|recent|indeks|agenda|samping|modul)"
+)
+_FURNITURE_NAME = re.compile(
+    rf"{_FURNITURE_WORDS}(?:[-_].*)?|.*[-_]{_FURNITURE_WORDS}", re.IGNORECASE
+)
+_SKIPPED_TAGS = frozenset({"a", "script", "style", "nav", "aside", "footer", "noscript", "option"})
+_DATELINE_MAX_CHARS = 150
+_DATELINE_WINDOW_AFTER = 40
+_DATELINE_WINDOW_BEFORE = 12
+_BODY_TEXT_CHARS = 200
+
+
+def headline_element(
+    tree: HtmlElement, url: str, declared_titles: list[str]
+) -> HtmlElement | None:
+    titles = [norm(title) for title in declared_titles]
+    # The declared titles minus their site names ("<headline> | Republika Online").
+    cores = {part for title in titles for part in _TITLE_PARTS.split(title)
+             if len(part) >= _MIN_CORE_CHARS}
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag == "a":
+            continue
+        if element.tag not in _HEADLINE_TAGS and not _TITLE_CLASS.search(
+            element.get("class") or ""
+        ):
+            continue
+        text = norm(element.text_content())
+        if len(text) < _MIN_HEADLINE_CHARS or _in_link_or_furniture(element):
+            continue
+        if any(text in title and len(text) >= _MIN_HEADLINE_SHARE * len(title) for title in titles):
+            return element
+        # A visible headline may carry a prefix the declared title lacks ("In Picture: …").
+        if any(text.endswith(core) and len(text) <= len(core) + _MAX_PREFIX_CHARS
+               for core in cores):
+            return element
+    # Some templates print the headline in a plain <div>: the declared title, minus its site
+    # name, spelled out exactly.
+    if cores:
+        for element in tree.iter("div", "span", "p", "strong", "td", "h4", "h5"):
+            if norm(element.text_content()) in cores and not any(
+                a.tag in ("a", "head") for a in element.iterancestors()
+            ):
+                return element
+    h1s = own_h1s(tree, url)
+    return h1s[0] if len(h1s) == 1 else None
+
+
+def _in_link_or_furniture(element: HtmlElement) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor.tag == "a":
+            return True
+        names = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".split()
+        if ancestor.tag not in ("body", "html") and any(
+            _FURNITURE_NAME.fullmatch(name) for name in names
+        ):
+            return True
+    return False
+
+
+def own_h1s(tree: HtmlElement, url: str) -> list[HtmlElement]:
+    """The <h1>s with text that are not a link to another page: a theme's logo or section label
+    ("<h1><a href="/kanal/inpicture">Inpicture</a></h1>") is not the article's headline."""
+    own: list[HtmlElement] = []
+    for h1 in tree.iter("h1"):
+        text = one_line(h1.text_content())
+        if not text:
+            continue
+        links = [a for a in h1.iter("a") if one_line(a.text_content()) == text]
+        here = url.split("#", 1)[0].rstrip("/")
+        if any(urljoin(url, a.get("href") or "").split("#", 1)[0].rstrip("/") != here
+               for a in links):
+            continue
+        own.append(h1)
+    return own
+
+
+def datelines(tree: HtmlElement, headline: HtmlElement) -> tuple[str, ...]:
+    # `elements` keeps every proxy alive, so lxml hands out the same objects below and their ids
+    # stay valid.
+    elements = [e for e in tree.iter() if isinstance(e.tag, str)]
+    inside = set(map(id, headline.iter()))
+    around = {id(a) for a in headline.iterancestors()}
+    position = next(i for i, element in enumerate(elements) if element is headline)
+    after: list[str] = []
+    for element in elements[position + 1 : position + 1 + _DATELINE_WINDOW_AFTER]:
+        if id(element) in inside:
+            continue
+        own = one_line(element.text)
+        if len(own) > _BODY_TEXT_CHARS:
+            break  # the body has begun
+        if text := _dateline_text(element):
+            after.append(text)
+    before: list[str] = []
+    for element in reversed(elements[max(0, position - _DATELINE_WINDOW_BEFORE) : position]):
+        if id(element) not in around and (text := _dateline_text(element)):
+            before.append(text)
+    return tuple(dict.fromkeys([*after, *before]))
+
+
+def furniture_lines(tree: HtmlElement) -> frozenset[str]:
+    """The short dated texts inside elements named as page furniture (sidebars,
+    "Terpopuler"/related boxes, agendas) that hold a small part of the page's text: lines of
+    those are never the article's, even where trafilatura keeps them."""
+    body = tree.find(".//body")
+    total = len((body if body is not None else tree).text_content())
+    found: set[str] = set()
+    inside: set[int] = set()
+    elements = list(tree.iter())  # keeps the proxies alive, so their ids stay valid
+    for element in elements:
+        if not isinstance(element.tag, str) or element.tag not in _BOX_TAGS:
+            continue
+        names = f"{element.get('class') or ''} {element.get('id') or ''}".split()
+        if not any(_FURNITURE_NAME.fullmatch(name) for name in names):
+            continue
+        if len(element.text_content()) >= _FURNITURE_SHARE * total:
+            continue
+        for inner in element.iter():
+            inside.add(id(inner))
+            text = norm(inner.text_content()) if isinstance(inner.tag, str) else ""
+            # Only dated lines: a box's dates are what would mislead, its other lines may be
+            # shared with the article (a headline, a lead).
+            if 0 < len(text) <= 200 and _DATE_LIKE.search(text):
+                found.add(text)
+    # A teaser box may quote the article's own lead: what the page also prints outside the
+    # boxes is the article's.
+    found -= {norm(p.text_content()) for p in elements if p.tag == "p" and id(p) not in inside}
+    return frozenset(found)
+
+
+_BOX_TAGS = frozenset({"div", "aside", "section", "ul", "table", "td"})
+_DATE_LIKE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}[/.-]\d{1,2}\b")
+
+
+_FURNITURE_SHARE = 0.3
+
+
+def _dateline_text(element: HtmlElement) -> str | None:
+    if element.tag in _SKIPPED_TAGS:
+        return None
+    text = one_line(element.text_content())
+    if not (6 <= len(text) <= _DATELINE_MAX_CHARS) or not any(c.isdigit() for c in text):
+        return None
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html"):
+            break
+        if node.tag in _SKIPPED_TAGS:
+            return None
+        names = f"{node.get('class') or ''} {node.get('id') or ''}".split()
+        if any(_FURNITURE_NAME.fullmatch(name) for name in names):
+            return None
+    return text
