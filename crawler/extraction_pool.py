@@ -28,11 +28,11 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
@@ -130,8 +130,25 @@ class _Slot:
         self.worker: _Worker | None = None
 
 
+@dataclass(slots=True)
+class _Pending:
+    job: ExtractionJob
+    future: asyncio.Future[Outcome]
+    queued_at: float
+
+
+def _resolve(future: asyncio.Future[Outcome], outcome: Outcome) -> None:
+    if not future.done():  # the awaiting task may have been cancelled meanwhile
+        future.set_result(outcome)
+
+
 class ExtractionPool:
-    """N extraction worker processes behind an awaitable `extract(job)`."""
+    """N extraction worker processes behind an awaitable `extract(job)`.
+
+    Each worker has a feeder thread of its own that takes the next page from one shared queue as
+    soon as its worker is free and hands the outcome back to the event loop: a worker never waits
+    for the (often busy) event loop to be given its next page.
+    """
 
     def __init__(
         self,
@@ -153,18 +170,19 @@ class ExtractionPool:
         self.wall_backstop = max(60.0, 10 * cpu_budget)
         self.restarts = 0
         self._context: BaseContext | None = None
-        self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="warta-extract")
-        self._slots: asyncio.Queue[_Slot] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._feeders: list[threading.Thread] = []
         self._all_slots = [_Slot() for _ in range(size)]
         self._stopping = threading.Event()
-        self._stopping_async: asyncio.Event | None = None
         self._stop_requested_at = 0.0
         self._lock = threading.Lock()
 
     # --- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Create the worker processes (in the background: the crawl need not wait for them)."""
+        """Start the feeder threads, which create the worker processes in the background (the
+        crawl need not wait for them). Call from the event loop that will await `extract`."""
         # forkserver: workers are forked from a small clean server process that has the extractor
         # imported, so a replacement worker starts in milliseconds, and no worker inherits the
         # crawl process's threads, sockets or database connections.
@@ -173,11 +191,12 @@ class ExtractionPool:
         self._context = multiprocessing.get_context(method)
         if method == "forkserver":
             self._context.set_forkserver_preload(["crawler.extraction_worker"])
-        self._slots = asyncio.Queue()
-        self._stopping_async = asyncio.Event()
-        for slot in self._all_slots:
-            self._slots.put_nowait(slot)
-            self._threads.submit(self._ensure_worker, slot)
+        self._loop = asyncio.get_running_loop()
+        for n, slot in enumerate(self._all_slots):
+            feeder = threading.Thread(target=self._feed, args=(slot,), daemon=True,
+                                      name=f"warta-extract-{n}")
+            feeder.start()
+            self._feeders.append(feeder)
 
     def begin_shutdown(self) -> None:
         """Cancel the pages waiting for a worker; give the ones in a worker `shutdown_grace`."""
@@ -185,8 +204,13 @@ class ExtractionPool:
             return
         self._stop_requested_at = time.monotonic()
         self._stopping.set()
-        if self._stopping_async is not None:
-            self._stopping_async.set()
+        while True:
+            try:
+                pending = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if pending is not None:
+                self._deliver(pending, Outcome(Status.CANCELLED, None))
 
     @property
     def stopping(self) -> bool:
@@ -194,7 +218,10 @@ class ExtractionPool:
 
     def close(self) -> None:
         self.begin_shutdown()
-        self._threads.shutdown(wait=True, cancel_futures=True)
+        for _ in self._feeders:
+            self._queue.put(None)
+        for feeder in self._feeders:
+            feeder.join(self.shutdown_grace + 10)
         for slot in self._all_slots:
             if slot.worker is not None:
                 slot.worker.stop()
@@ -203,35 +230,34 @@ class ExtractionPool:
     # --- extracting ---------------------------------------------------------------------------
 
     async def extract(self, job: ExtractionJob) -> Outcome:
-        assert self._slots is not None and self._stopping_async is not None, "start() first"
-        queued_at = time.monotonic()
-        slot = await self._free_slot()
-        if slot is None:
+        assert self._loop is not None, "start() first"
+        if self.stopping:
             return Outcome(Status.CANCELLED, None)
-        waited = time.monotonic() - queued_at
-        try:
-            loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(self._threads, self._run, slot, job)
-        finally:
-            self._slots.put_nowait(slot)
-        return Outcome(outcome.status, outcome.extraction, outcome.cpu_seconds, waited)
+        future: asyncio.Future[Outcome] = self._loop.create_future()
+        self._queue.put(_Pending(job, future, time.monotonic()))
+        return await future
 
-    async def _free_slot(self) -> _Slot | None:
-        assert self._slots is not None and self._stopping_async is not None
-        if self.stopping:
-            return None
-        get = asyncio.ensure_future(self._slots.get())
-        stop = asyncio.ensure_future(self._stopping_async.wait())
-        await asyncio.wait({get, stop}, return_when=asyncio.FIRST_COMPLETED)
-        stop.cancel()
-        if not get.done():
-            get.cancel()
-            return None
-        slot = get.result()
-        if self.stopping:
-            self._slots.put_nowait(slot)
-            return None
-        return slot
+    def _feed(self, slot: _Slot) -> None:
+        """A feeder thread: the next page to this slot's worker, its outcome to the event loop."""
+        with contextlib.suppress(Exception):  # a worker that cannot start now is retried later
+            self._ensure_worker(slot)
+        while (pending := self._queue.get()) is not None:
+            if self.stopping:
+                self._deliver(pending, Outcome(Status.CANCELLED, None))
+                continue
+            waited = time.monotonic() - pending.queued_at
+            try:
+                outcome = self._run(slot, pending.job)
+            except Exception as exc:  # e.g. no worker process could be started
+                logger.error("extraction of %s failed in the pool: %s", pending.job.url, exc)
+                outcome = Outcome(Status.WORKER_DIED,
+                                  Extraction.rejected(Reject.EXTRACTION_ERROR, error=str(exc)))
+            self._deliver(pending, replace(outcome, wait_seconds=waited))
+
+    def _deliver(self, pending: _Pending, outcome: Outcome) -> None:
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody awaits it any more
+            self._loop.call_soon_threadsafe(_resolve, pending.future, outcome)
 
     def _ensure_worker(self, slot: _Slot) -> _Worker:
         worker = slot.worker

@@ -138,6 +138,8 @@ def furniture_lines(tree: HtmlElement) -> frozenset[str]:
     for element in elements:
         if not isinstance(element.tag, str) or element.tag not in _BOX_TAGS:
             continue
+        if id(element) in inside:  # a box inside a box already read (widgets in a sidebar)
+            continue
         names = f"{element.get('class') or ''} {element.get('id') or ''}".split()
         if not any(_FURNITURE_NAME.fullmatch(name) for name in names):
             continue

@@ -144,6 +144,10 @@ def _article_links(
         href = (element.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "whatsapp:")):
             continue
+        # Most links of a page point off-site (shares, ads, networks): skip those before the
+        # costly URL parsing.
+        if href.startswith(("http:", "https:", "//")) and host not in href.lower():
+            continue
         target_url = urljoin(url, href)
         target = urlsplit(target_url)
         if bare_host(target.netloc) != host or target.path.rstrip("/") == own_path:
