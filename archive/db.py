@@ -74,3 +74,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on error."""
     with factory() as session, session.begin():
         yield session
+
+
+def redacted_url(url: str) -> str:
+    """`url` fit to print or log: the password, if any, as `***`."""
+    return make_url(url).render_as_string(hide_password=True)
