@@ -140,7 +140,9 @@ _BACKEND_RESULTS: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(
 
 
 def _backend_of(item: pytest.Item) -> str | None:
-    if "postgres_url" in getattr(item, "fixturenames", ()):
+    if "postgres_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+        "postgresql"
+    ):
         return "postgresql"
     if "sqlite_db_url" in getattr(item, "fixturenames", ()):
         return "sqlite"
