@@ -161,7 +161,9 @@ def crawl(site_names: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     """
     import scheduler
 
-    argv = ["--once", "--sites", ",".join(site_names)]
+    # Always here and now, even on a cluster machine (WARTA_BROKER_URL set): `warta daemon
+    # --once` is the way to enqueue every site for the workers.
+    argv = ["--once", "--sites", ",".join(site_names), "-s", "WARTA_BROKER_URL="]
     for override in overrides:
         argv += ["-s", override]
     code = scheduler.main(argv)
