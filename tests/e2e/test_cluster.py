@@ -203,7 +203,7 @@ def test_a_killed_workers_site_is_crawled_again_by_the_other(  # type: ignore[no
         # timeout (still longer than a crawl) so the broker hands the task out again soon.
         cluster = Cluster(f"{redis_url}/1", db_url, web.registry_toml(tmp_path / "sites.toml"),
                           tmp_path, DOWNLOAD_DELAY="0.5")
-        timeout = {"WARTA_BROKER_VISIBILITY_TIMEOUT_SECONDS": "45"}
+        timeout = {"WARTA_BROKER_VISIBILITY_TIMEOUT_SECONDS": "60"}
         try:
             workers = [cluster.start_worker(**timeout), cluster.start_worker(**timeout)]
             cluster.enqueue(KILLED_SITE)
