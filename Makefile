@@ -1,13 +1,14 @@
 # warta — two commands on a fresh machine (Python ≥ 3.11):
 #   make demo   install warta and crawl the bundled sample web into archive.db (offline)
 #   make test   install warta with its test tools and run ruff + the whole test suite
+#   make test-postgres   the same with the PostgreSQL variants, as CI runs it
 # `make crawl` crawls every configured real site (needs the internet).
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install install-test demo crawl test lint bench clean
+.PHONY: install install-test demo crawl test test-postgres lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,11 @@ lint: install-test
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The same as CI: the suite with its PostgreSQL (and, if redis-server is installed, cluster)
+# variants, against a throwaway PostgreSQL cluster on 127.0.0.1 (needs PostgreSQL installed).
+test-postgres: install-test
+	.ci/with-services $(MAKE) test
 
 bench: install-test
 	$(BIN)/python bench/realpages_f1.py

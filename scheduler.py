@@ -716,7 +716,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = make_engine(url)
     factory = session_factory(engine, writer=True)
     stop = StopSignal()
-    runner = SubprocessRunner(settings, factory, stop)
+    runner: Runner = SubprocessRunner(settings, factory, stop)
+    if settings.get("WARTA_BROKER_URL"):
+        # Crawling on several machines: each crawl is a Celery task for `warta worker`.
+        from warta.cluster import EnqueueRunner
+
+        runner = EnqueueRunner(settings)
     _install_signal_handlers(stop)
 
     if args.once:

@@ -159,3 +159,8 @@ def error_kind(exc: BaseException) -> str:
 def is_transient(exc: BaseException) -> bool:
     """Whether retrying the transaction later may succeed (a lock or a serialization conflict)."""
     return isinstance(exc, DBAPIError) and error_kind(exc) in _TRANSIENT_KINDS
+
+
+def redacted_url(url: str) -> str:
+    """`url` fit to print or log: the password, if any, as `***`."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -6,8 +6,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
+
+from archive.db import is_sqlite, make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Key of the PostgreSQL advisory lock held while migrating (any constant bigint; "warta" in ASCII).
+MIGRATION_LOCK_KEY = 0x7761727461
 
 
 def alembic_config(database_url: str) -> Config:
@@ -19,7 +24,33 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    if is_sqlite(database_url):
+        # SQLite serialises migrations itself: env.py migrates under BEGIN IMMEDIATE.
+        command.upgrade(alembic_config(database_url), revision)
+    else:
+        _upgrade_under_advisory_lock(database_url, revision)
+
+
+def _upgrade_under_advisory_lock(database_url: str, revision: str) -> None:
+    """Migrate while holding a session advisory lock, so processes starting together on an empty
+    PostgreSQL archive (parallel first crawls) migrate one after the other: without it both
+    create alembic_version at once and the loser fails with a UniqueViolation."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            conn.commit()
+            try:
+                config = alembic_config(database_url)
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+                conn.commit()
+            finally:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def check(database_url: str) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import column, func, literal_column, select, table
+from sqlalchemy import ColumnElement, column, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
 from archive.filters import ArticleFilter
-from archive.models import Article, Site
+from archive.models import FULLTEXT_DOCUMENT_SQL, Article, Site
 
 # The FTS5 table of migration 0002 (not a model: it is SQLite-only and kept in sync by triggers).
 FTS_TABLE = table("articles_fts", column("rowid"))
@@ -31,14 +33,24 @@ class SearchHit:
     rank: float
 
 
+def query_terms(user_query: str) -> list[str]:
+    """The terms of a user's query: each "quoted phrase" and each other word. Both backends
+    require every term, a phrase as consecutive words; nothing else is an operator."""
+    return [phrase or word for phrase, word in _PHRASE_OR_WORD.findall(user_query)]
+
+
 def fts5_query(user_query: str) -> str:
     """The user's words as an FTS5 query: every word (or "quoted phrase") must occur.
     Quoting each term keeps FTS5 operators and punctuation from being a syntax error."""
-    terms = []
-    for phrase, word in _PHRASE_OR_WORD.findall(user_query):
-        term = phrase or word
-        terms.append('"' + term.replace('"', "") + '"')
-    return " ".join(terms)
+    return " ".join('"' + term.replace('"', "") + '"' for term in query_terms(user_query))
+
+
+def postgres_tsquery(user_query: str) -> ColumnElement[Any]:
+    """The same query as `fts5_query` for PostgreSQL: every term, a phrase's words adjacent
+    (phraseto_tsquery; plainto_tsquery would drop the quotes, websearch_to_tsquery would read
+    "or" and "-" as operators)."""
+    parts = [func.phraseto_tsquery("simple", term) for term in query_terms(user_query)]
+    return functools.reduce(lambda left, right: left.op("&&")(right), parts)
 
 
 def search(
@@ -76,10 +88,9 @@ def _search_sqlite(
 def _search_postgres(
     session: Session, query: str, where: ArticleFilter, limit: int
 ) -> list[SearchHit]:
-    document = func.to_tsvector(
-        "simple", func.coalesce(Article.title, "") + " " + func.coalesce(Article.text, "")
-    )
-    tsquery = func.plainto_tsquery("simple", query)
+    # The expression of the GIN index (archive/models.py), so the index is used.
+    document = func.to_tsvector("simple", literal_column(FULLTEXT_DOCUMENT_SQL))
+    tsquery = postgres_tsquery(query)
     rank = func.ts_rank(document, tsquery)
     snippet = func.ts_headline(
         "simple", Article.text, tsquery, "StartSel=[,StopSel=],MaxWords=30,MinWords=12"

@@ -91,6 +91,16 @@ WARTA_MAX_PARALLEL_CRAWLS = 2
 # A night missed while the server was down still runs at start-up if this late at most.
 WARTA_MISFIRE_GRACE_SECONDS = 20 * 3600
 WARTA_CRAWL_TIMEOUT_SECONDS = 6 * 3600
+
+# --- crawling on several machines (warta/cluster.py, `warta worker`) --------------------------
+# A Celery broker (redis://host:6379/0): when set, the daemon enqueues one task per site crawl
+# and `warta worker` processes run them; unset, the daemon crawls on this machine.
+WARTA_BROKER_URL = os.environ.get("WARTA_BROKER_URL", "")
+# A task unacknowledged this long is handed out again; 0: the crawl timeout plus an hour.
+WARTA_BROKER_VISIBILITY_TIMEOUT_SECONDS = 0
+# A task whose site is locked by another crawl is tried again this much later, this many times.
+WARTA_CLUSTER_RETRY_SECONDS = 300
+WARTA_CLUSTER_MAX_RETRIES = 12
 WARTA_SHUTDOWN_GRACE_SECONDS = 180
 # The crawl child process; `{python}` and `{site}` are filled in (deployments may wrap scrapy).
 WARTA_CRAWL_COMMAND = "{python} -m scrapy crawl {site}"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from logging.config import fileConfig
 
 from alembic import context
 
 from archive.db import WRITE_OPTION, make_engine
-from archive.models import Base
+from archive.models import ONLY_DIALECT, Base
 from warta.config import database_url
 
 config = context.config
@@ -16,19 +17,22 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 target_metadata = Base.metadata
 
+# SQLite cannot reflect expression indexes; the one we declare is PostgreSQL-only anyway.
+warnings.filterwarnings(
+    "ignore", message="autogenerate skipping metadata-specified expression-based index"
+)
+
 # Tables that belong to libraries, not to our models (APScheduler's job store).
 FOREIGN_TABLES = {"apscheduler_jobs"}
-
-
-# Full-text machinery of migration 0002, not expressible in the models: SQLite's FTS5 tables and
-# PostgreSQL's expression index.
-FULLTEXT_INDEXES = {"ix_articles_fulltext"}
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
     if type_ == "table" and name in FOREIGN_TABLES:
         return False
-    if type_ == "index" and name in FULLTEXT_INDEXES:
+    # A model item declared for one dialect only (the PostgreSQL full-text index) is not missing
+    # from the others.
+    only_dialect = getattr(obj, "info", {}).get(ONLY_DIALECT)
+    if only_dialect and only_dialect != context.get_bind().dialect.name:
         return False
     return not (type_ == "table" and name and name.startswith("articles_fts"))
 

@@ -30,8 +30,8 @@ def test_upgrade_is_idempotent(db_url: str) -> None:
     upgrade(db_url)
 
 
-def test_sqlite_archive_uses_wal(db_url: str) -> None:
-    engine = make_engine(db_url)
+def test_sqlite_archive_uses_wal(sqlite_db_url: str) -> None:
+    engine = make_engine(sqlite_db_url)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

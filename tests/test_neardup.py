@@ -4,7 +4,6 @@ SQLite archive file."""
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import random
 import re
 import time
@@ -143,8 +142,13 @@ def new_archive(path: Path) -> Engine:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = new_archive(tmp_path / "archive.db")
+def engine(db_url: str) -> Iterator[Engine]:
+    # A fresh migrated archive on each backend (tests/conftest.py), with the one site.
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session, session.begin():
+        session.add(
+            Site(name="s", home_url="http://127.0.0.1:8081/", province="Sumsel", language="id")
+        )
     yield engine
     engine.dispose()
 
@@ -485,14 +489,10 @@ def test_rebuild_reproduces_the_clustering(factory: sessionmaker[Session]) -> No
         )
 
 
-@pytest.mark.skipif(
-    not os.environ.get("WARTA_TEST_POSTGRES_URL"), reason="set WARTA_TEST_POSTGRES_URL to run"
-)
-def test_postgresql_clustering_and_concurrency() -> None:
-    url = os.environ["WARTA_TEST_POSTGRES_URL"]
+def test_postgresql_clustering_and_concurrency(postgres_url: str) -> None:
+    # A fresh database of its own, built by the migrations (tests/conftest.py).
+    url = postgres_url
     engine = make_engine(url)
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
     factory = session_factory(engine)
     with factory() as session, session.begin():
         session.add(Site(name="s", home_url="http://x/", province="p", language="id"))

@@ -99,7 +99,8 @@ def test_analyst_views_flatten_tags_and_count_per_day(store, writer) -> None:  #
             text("SELECT site, title, tags, published_date FROM v_articles ORDER BY article_id")
         ).all()
         daily = session.execute(
-            text("SELECT day, tag, site, province, articles FROM v_daily_counts ORDER BY site, tag")
+            text("SELECT day, tag, site, province, articles FROM v_daily_counts "
+                 "ORDER BY site, tag NULLS FIRST")
         ).all()
     assert articles[0] == ("banyuasin", "Rembuk Stunting Banyuasin", "stunting", "2024-05-28")
     assert articles[2][2] is None  # untagged
@@ -158,3 +159,17 @@ def test_export_gives_dates_as_the_outlet_printed_them_and_names_copies(writer) 
         ("http://c.test/read/1/rembuk/", "2024-06-12T14:30:00+07:00", "2024-06-12",
          "http://a.test/rembuk/"),
     ]
+
+
+def test_phrase_quotes_mean_the_same_on_every_database(store, writer) -> None:  # type: ignore[no-untyped-def]
+    with writer() as session:
+        assert [h.title for h in search(session, '"rembuk stunting"')] == [
+            "Rembuk Stunting Banyuasin"
+        ]
+        assert search(session, '"stunting rembuk"') == []  # both words, not as a phrase
+        assert [h.title for h in search(session, "stunting rembuk")] == [
+            "Rembuk Stunting Banyuasin"
+        ]
+        # Words that would be operators elsewhere (websearch_to_tsquery, FTS5) are words here.
+        assert search(session, "rembuk or jalan") == []
+        assert search(session, "rembuk -stunting") != []

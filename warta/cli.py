@@ -165,7 +165,9 @@ def crawl(site_names: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     """
     import scheduler
 
-    argv = ["--once", "--sites", ",".join(site_names)]
+    # Always here and now, even on a cluster machine (WARTA_BROKER_URL set): `warta daemon
+    # --once` is the way to enqueue every site for the workers.
+    argv = ["--once", "--sites", ",".join(site_names), "-s", "WARTA_BROKER_URL="]
     for override in overrides:
         argv += ["-s", override]
     code = scheduler.main(argv)
@@ -185,6 +187,34 @@ def daemon(args: tuple[str, ...]) -> None:
     import scheduler
 
     sys.exit(scheduler.main(list(args)))
+
+
+@main.command()
+@click.option("--concurrency", "-c", default=1, show_default=True,
+              help="Crawls this worker runs at once.")
+@click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING, ERROR")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a setting (repeatable).")
+def worker(concurrency: int, log_level: str, overrides: tuple[str, ...]) -> None:
+    """Run a Celery worker that crawls the sites the daemon enqueues (crawling on several
+    machines; needs `pip install warta[cluster]`, WARTA_BROKER_URL and a shared PostgreSQL
+    archive). See docs/deployment.md.
+
+    Example: WARTA_BROKER_URL=redis://10.0.0.5:6379/0 warta worker --concurrency 2
+    """
+    import scheduler
+
+    try:
+        settings = scheduler.load_settings(overrides)
+        if not settings.get("WARTA_BROKER_URL"):
+            raise ValueError("WARTA_BROKER_URL is not set (e.g. redis://127.0.0.1:6379/0)")
+        from warta.cluster import run_worker
+    except ImportError as exc:
+        raise WartaError(f"{exc}: install the cluster extra, pip install 'warta[cluster]'") from exc
+    except ValueError as exc:
+        raise WartaError(str(exc)) from exc
+    scheduler.configure_logging(log_level)
+    sys.exit(run_worker(settings, concurrency=concurrency, log_level=log_level))
 
 
 @main.command()

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.db import make_engine, session_factory
+from archive.db import make_engine, redacted_url, session_factory
 from archive.reports import format_site_summaries, site_summaries
 from archive.schema import upgrade
 from warta.sampleweb import SampleWeb
@@ -49,7 +49,7 @@ def run_demo(
         echo(f"Sample web: {len(web.base_urls)} news sites on 127.0.0.1")
         for name, url in web.base_urls.items():
             echo(f"  {name:<24} {url}")
-        echo(f"Crawling into {database_url} ...")
+        echo(f"Crawling into {redacted_url(database_url)} ...")
         code = scheduler.main([
             "--once",
             "--log-level", "WARNING",

@@ -1,7 +1,7 @@
 """Published dates with their meaning kept; every outlet's copy of a story its own article.
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0012
 Create Date: 2026-12-01
 
 Dates: `articles.published_date` (the outlet's local calendar day, whenever a date is known) and
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0002"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -108,6 +108,12 @@ STORY_SITES = {
     "postgresql": "(SELECT string_agg(DISTINCT s2.name, ',' ORDER BY s2.name) FROM articles x "
     "JOIN sites s2 ON s2.id = x.site_id WHERE x.cluster_id = r.cluster_id)",
 }
+# The local day as 'YYYY-MM-DD' text on both databases (a `date` on PostgreSQL would break the
+# documented `substr(day, 1, 7)`; see migration 0012).
+DAY_TEXT = {
+    "sqlite": "{table}.published_date",
+    "postgresql": "to_char({table}.published_date, 'YYYY-MM-DD')",
+}
 # Earliest published first, whatever the crawl order; a day without a time counts as the start
 # of its day (archive/copies.py sorts the same way).
 FIRST_PUBLISHED = (
@@ -118,17 +124,20 @@ FIRST_PUBLISHED = (
 
 def _views(dialect: str) -> list[str]:
     published = PUBLISHED[dialect]
+    day = DAY_TEXT[dialect].format(table="a")
+    first_day = DAY_TEXT[dialect].format(table="r")
     return [
         f"""CREATE VIEW v_articles AS
         SELECT a.id AS article_id, a.canonical_url AS url, s.name AS site, s.province,
                s.regency, a.title, a.author, {published} AS published, a.published_at,
-               a.published_date, a.published_utc_offset_minutes, a.language, a.word_count,
+               {day} AS published_date, a.published_utc_offset_minutes, a.language,
+               a.word_count,
                a.cluster_id, a.original_id, o.canonical_url AS original_url,
                {TAG_LIST[dialect]} AS tags, a.first_fetched_at, a.last_changed_at, a.text
         FROM articles a JOIN sites s ON s.id = a.site_id
         LEFT JOIN articles o ON o.id = a.original_id""",
-        """CREATE VIEW v_daily_counts AS
-        SELECT a.published_date AS day, t.tag AS tag, s.name AS site, s.province, s.regency,
+        f"""CREATE VIEW v_daily_counts AS
+        SELECT {day} AS day, t.tag AS tag, s.name AS site, s.province, s.regency,
                count(*) AS articles
         FROM articles a
         JOIN sites s ON s.id = a.site_id
@@ -143,7 +152,7 @@ def _views(dialect: str) -> list[str]:
                        AS position
             FROM articles a WHERE a.cluster_id IS NOT NULL)
         SELECT r.cluster_id, r.published AS first_published,
-               r.published_date AS first_published_date, s.name AS first_site,
+               {first_day} AS first_published_date, s.name AS first_site,
                r.canonical_url AS first_url, r.title AS first_title,
                (SELECT count(DISTINCT x.site_id) FROM articles x
                 WHERE x.cluster_id = r.cluster_id) AS outlets,
@@ -157,15 +166,20 @@ def _views(dialect: str) -> list[str]:
     ]
 
 
-# The views of migration 0002, for downgrade.
+# The WIB day of a UTC instant, as a date (for the data migration).
 WIB_DAY = {
     "sqlite": "date({col}, '+7 hours')",
     "postgresql": "(({col}) AT TIME ZONE 'Asia/Jakarta')::date",
 }
+# The views of migration 0012 (0002's, with text days on PostgreSQL), for downgrade.
+WIB_DAY_TEXT = {
+    "sqlite": "date({col}, '+7 hours')",
+    "postgresql": "to_char(({col}) AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM-DD')",
+}
 
 
 def _views_0002(dialect: str) -> list[str]:
-    day = WIB_DAY[dialect].format(col="a.published_at")
+    day = WIB_DAY_TEXT[dialect].format(col="a.published_at")
     return [
         f"""CREATE VIEW v_articles AS
         SELECT a.id AS article_id, a.canonical_url AS url, s.name AS site, s.province,

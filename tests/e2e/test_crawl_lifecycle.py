@@ -16,6 +16,7 @@ from archive.db import make_engine, session_factory
 from archive.locks import acquire_site_lock, lock_holder
 from archive.models import Article, CrawlRun
 from archive.schema import upgrade
+from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT, scrapy_crawl
 from warta.sampleweb import SampleWeb
 
@@ -30,8 +31,10 @@ def runs(db_url: str) -> list[CrawlRun]:
     return rows
 
 
-def test_a_site_locked_by_another_crawl_is_not_crawled(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+def test_a_site_locked_by_another_crawl_is_not_crawled(
+    tmp_path: Path, new_archive: ArchiveFactory
+) -> None:
+    db_url = new_archive(migrated=False)
     upgrade(db_url)
     engine = make_engine(db_url)
     writer = session_factory(engine, writer=True)
@@ -48,8 +51,10 @@ def test_a_site_locked_by_another_crawl_is_not_crawled(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_sigterm_closes_the_crawl_and_records_it_aborted(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+def test_sigterm_closes_the_crawl_and_records_it_aborted(
+    tmp_path: Path, new_archive: ArchiveFactory
+) -> None:
+    db_url = new_archive(migrated=False)
     upgrade(db_url)
     # Slow responses keep the crawl busy long enough to be interrupted mid-way.
     with SampleWeb(latency=0.3) as web:

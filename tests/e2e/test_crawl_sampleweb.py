@@ -1,4 +1,5 @@
-"""The whole path on the bundled sample web: real `scrapy crawl` processes into a SQLite archive."""
+"""The whole path on the bundled sample web: real `scrapy crawl` processes into an archive
+(SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from archive.db import make_engine, session_factory
 from archive.fingerprint import normalise_text
 from archive.models import Article, ArticleRevision, ArticleUrl, CrawlRun, Site
 from archive.urlnorm import normalise_url
+from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import scrapy_crawl
 from warta.sampleweb import BOILERPLATE_LINES, SampleWeb
 
@@ -22,10 +24,12 @@ WIB = ZoneInfo("Asia/Jakarta")
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SampleWeb, str, Path]]:
+def crawled(
+    tmp_path_factory: pytest.TempPathFactory, module_archive: ArchiveFactory
+) -> Iterator[tuple[SampleWeb, str, Path]]:
     """The sample web crawled once, every site, into one archive; feeds exported per site."""
     tmp = tmp_path_factory.mktemp("e2e")
-    db_url = f"sqlite:///{tmp / 'archive.db'}"
+    db_url = module_archive(migrated=False)  # the first crawl migrates it
     with SampleWeb() as web:
         registry = web.registry_toml(tmp / "sites.toml")
         for site in web.base_urls:

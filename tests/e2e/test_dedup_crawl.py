@@ -30,6 +30,7 @@ from archive.fingerprint import text_hash
 from archive.models import Article, ArticleRevision, ArticleUrl, Site
 from archive.urlnorm import canonical_url, normalise_url
 from spiders.registry import SiteEntry, load_registry
+from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import scrapy_crawl
 from warta.sampleweb import RequestRecord, SampleWeb
 from warta.sampleweb.dedup import VARIANT_POSTS, DedupExpectations
@@ -112,9 +113,9 @@ def crawl(sites: list[str], registry: Path, db_url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+def run(tmp_path_factory: pytest.TempPathFactory, module_archive: ArchiveFactory) -> Iterator[Run]:
     tmp = tmp_path_factory.mktemp("dedup")
-    db_url = f"sqlite:///{tmp / 'archive.db'}"
+    db_url = module_archive(migrated=False)  # the first crawl migrates it
     with SampleWeb(dedup=True) as web:
         registry = web.registry_toml(tmp / "sites.toml")
         others = [s for s in web.base_urls if s != RELEASE_SITE]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from archive.db import make_engine, session_factory
 from archive.models import Article, CrawlRun, FetchState, SiteLock
 from archive.schema import upgrade
+from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT, scrapy_crawl
 from tests.e2e.heavyweb import article_page, gallery_page, serve
 
@@ -37,8 +38,10 @@ def archive_state(db_url: str) -> tuple[set[str], dict[str, str | None], list[Cr
     return urls, rejected, runs
 
 
-def test_huge_and_costly_pages_are_rejected_and_the_crawl_goes_on(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+def test_huge_and_costly_pages_are_rejected_and_the_crawl_goes_on(
+    tmp_path: Path, new_archive: ArchiveFactory
+) -> None:
+    db_url = new_archive(migrated=False)
     upgrade(db_url)
     huge = gallery_page(110_000)
     assert len(huge) > 12 * 2**20 * 0.95
@@ -63,8 +66,10 @@ def test_huge_and_costly_pages_are_rejected_and_the_crawl_goes_on(tmp_path: Path
         assert web.fetched(COSTLY) == 1
 
 
-def test_sigterm_during_extraction_stops_the_crawl_within_the_bound(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+def test_sigterm_during_extraction_stops_the_crawl_within_the_bound(
+    tmp_path: Path, new_archive: ArchiveFactory
+) -> None:
+    db_url = new_archive(migrated=False)
     upgrade(db_url)
     # Costly enough to keep a worker busy for far longer than the stop may take.
     pages = {**ARTICLES, COSTLY: gallery_page(60_000, seed=3)}

@@ -24,6 +24,7 @@ from archive.models import CrawlRun, FetchState, Site
 from archive.reports import article_states
 from archive.schema import upgrade
 from archive.urlnorm import normalise_url
+from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT
 from warta.sampleweb import Article as Post
 from warta.sampleweb import RequestRecord, SampleWeb, load_sites
@@ -107,8 +108,10 @@ def totals(log: list[RequestRecord]) -> tuple[int, int]:
     return len(log), sum(r.bytes_sent for r in log)
 
 
-def test_second_night_fetches_only_what_changed(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+def test_second_night_fetches_only_what_changed(
+    tmp_path: Path, new_archive: ArchiveFactory
+) -> None:
+    db_url = new_archive(migrated=False)
     upgrade(db_url)  # once, not raced by three first crawls
     with SampleWeb([s for s in load_sites() if s.name in SITES]) as web:
         registry = web.registry_toml(tmp_path / "sites.toml")
