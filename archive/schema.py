@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from archive.db import is_sqlite, make_engine
+from archive.db import WRITE_OPTION, is_sqlite, make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Key of the PostgreSQL advisory lock held while migrating (any constant bigint; "warta" in ASCII).
@@ -25,10 +25,27 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     if is_sqlite(database_url):
-        # SQLite serialises migrations itself: env.py migrates under BEGIN IMMEDIATE.
-        command.upgrade(alembic_config(database_url), revision)
+        _upgrade_in_one_write_transaction(database_url, revision)
     else:
         _upgrade_under_advisory_lock(database_url, revision)
+
+
+def _upgrade_in_one_write_transaction(database_url: str, revision: str) -> None:
+    """Migrate SQLite in one BEGIN IMMEDIATE transaction, so processes starting together on an
+    empty archive migrate one after the other. Left to itself Alembic commits after every step
+    on SQLite (it assumes non-transactional DDL), and a second process could take the write lock
+    between two steps, apply the next one first and leave the first failing on a version row that
+    moved under it."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            writer = conn.execution_options(**{WRITE_OPTION: True})
+            with writer.begin():
+                config = alembic_config(database_url)
+                config.attributes["connection"] = writer
+                command.upgrade(config, revision)
+    finally:
+        engine.dispose()
 
 
 def _upgrade_under_advisory_lock(database_url: str, revision: str) -> None:
