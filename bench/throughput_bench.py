@@ -40,7 +40,6 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from archive.db import make_engine, session_factory  # noqa: E402
 from archive.models import CrawlRun  # noqa: E402
-from archive.schema import upgrade  # noqa: E402
 
 DEFAULT_DIR = REPO_ROOT.parent / "shared" / "realpages"
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -188,7 +187,8 @@ class Sampler(threading.Thread):
 
 def crawl(site: PerfSite, workdir: Path, workers: int, repo: Path = REPO_ROOT) -> dict[str, object]:
     db_url = f"sqlite:///{workdir / 'archive.db'}"
-    upgrade(db_url)
+    # The crawl creates the schema itself (WARTA_AUTO_UPGRADE), with the migrations of the code
+    # it runs: another checkout's may be older than ours.
     registry = workdir / "sites.toml"
     registry.write_text(
         f'[[site]]\nname = "perf-site"\nhome_url = "{site.base_url}"\n'
