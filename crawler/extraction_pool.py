@@ -278,7 +278,7 @@ class ExtractionPool:
             self.restarts += 1
 
     def _run(self, slot: _Slot, job: ExtractionJob) -> Outcome:
-        """Runs in a pool thread: send the job, then wait for its result within the bounds."""
+        """Runs in a feeder thread: send the job, then wait for its result within the bounds."""
         if self.stopping:
             return Outcome(Status.CANCELLED, None)
         worker = self._ensure_worker(slot)
