@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
+from archive.db import make_engine, session_factory
+from archive.models import CrawlRun
 from warta import demo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -32,3 +36,12 @@ def scrapy_crawl(
             f"scrapy crawl {site} exited {proc.returncode}:\n{proc.stderr[-5000:]}"
         )
     return proc
+
+
+def runs(db_url: str) -> list[CrawlRun]:
+    """The archive's crawl_runs rows, oldest first."""
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session:
+        rows = list(session.scalars(select(CrawlRun).order_by(CrawlRun.id)))
+    engine.dispose()
+    return rows

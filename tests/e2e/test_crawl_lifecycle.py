@@ -14,21 +14,13 @@ from sqlalchemy import select
 
 from archive.db import make_engine, session_factory
 from archive.locks import acquire_site_lock, lock_holder
-from archive.models import Article, CrawlRun
+from archive.models import Article
 from archive.schema import upgrade
 from tests.conftest import ArchiveFactory
-from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT, scrapy_crawl
+from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT, runs, scrapy_crawl
 from warta.sampleweb import SampleWeb
 
 SITE = "demo-karyanasional"
-
-
-def runs(db_url: str) -> list[CrawlRun]:
-    engine = make_engine(db_url)
-    with session_factory(engine)() as session:
-        rows = list(session.scalars(select(CrawlRun).order_by(CrawlRun.id)))
-    engine.dispose()
-    return rows
 
 
 def test_a_site_locked_by_another_crawl_is_not_crawled(

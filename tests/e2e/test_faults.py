@@ -29,24 +29,16 @@ from sqlalchemy import func, select
 
 from archive.db import make_engine, session_factory
 from archive.locks import acquire_site_lock, holder_id, lock_holder
-from archive.models import Article, CrawlRun, FetchState
+from archive.models import Article, FetchState
 from archive.schema import upgrade
 from archive.urlnorm import normalise_url
 from scheduler import StopSignal, SubprocessRunner
-from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT, scrapy_crawl
+from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT, runs, scrapy_crawl
 from warta import demo
 from warta.sampleweb import SampleWeb
 
 SITE = "demo-karyanasional"
 TIMEOUT = 120.0
-
-
-def runs(db_url: str) -> list[CrawlRun]:
-    engine = make_engine(db_url)
-    with session_factory(engine)() as session:
-        rows = list(session.scalars(select(CrawlRun).order_by(CrawlRun.id)))
-    engine.dispose()
-    return rows
 
 
 def stored_urls(db_url: str) -> list[str]:

@@ -20,20 +20,12 @@ import pytest
 from sqlalchemy import select, text
 
 from archive.db import make_engine, session_factory
-from archive.models import Article, CrawlRun, FetchState, Site
+from archive.models import Article, FetchState, Site
 from archive.schema import upgrade
-from tests.e2e.crawling import REPO_ROOT, scrapy_crawl
+from tests.e2e.crawling import REPO_ROOT, runs, scrapy_crawl
 from tests.e2e.hostile import HostileSite, Page, article_html, rss, sitemap, write_registry
 
 HTML = {"Content-Type": "text/html; charset=UTF-8"}
-
-
-def runs(db_url: str) -> list[CrawlRun]:
-    engine = make_engine(db_url)
-    with session_factory(engine)() as session:
-        rows = list(session.scalars(select(CrawlRun).order_by(CrawlRun.id)))
-    engine.dispose()
-    return rows
 
 
 def articles(db_url: str) -> list[Article]:
