@@ -68,8 +68,10 @@ def test_every_make_once_with_its_features_and_registry(web: RegionalWeb, tmp_pa
     for name, entry in entries.items():
         assert entry.home_url.rstrip("/") == web.base_urls[name]
         assert not entry.has_hints  # auto-discovery, as a new user starts
-    portal = by_make(web, "portal-listings")
-    assert entries[portal].listing_depth is not None and entries[portal].listing_depth >= 10
+    for make in ("portal-listings", "wordpress-feed"):  # no sitemap: listings reach it all
+        depth = entries[by_make(web, make)].listing_depth
+        assert depth is not None and depth >= 10
+    assert entries[by_make(web, "wordpress-rest")].listing_depth is None
 
 
 def test_article_pages_are_kept_by_warta_with_the_true_text_title_and_date(

@@ -99,7 +99,8 @@ class _Answer:
 
 class RegionalWeb:
     """`sites` sites (makes in regional_site.MAKES order, or the given `makes` keys) of
-    `articles_per_site` posts each, served on 127.0.0.1 until `stop()`."""
+    `articles_per_site` posts each, in `categories` categories (1–4; a small web needs few for
+    a category listing to reach page 3), served on 127.0.0.1 until `stop()`."""
 
     def __init__(
         self,
@@ -109,6 +110,7 @@ class RegionalWeb:
         *,
         makes: list[str] | tuple[str, ...] | None = None,
         per_page: int = 10,
+        categories: int = 4,
         host: str = HOST,
     ) -> None:
         if makes is not None:
@@ -122,7 +124,9 @@ class RegionalWeb:
         self.seed = seed
         self.sites: dict[str, RegionalSite] = {}
         for index, make in enumerate(chosen):
-            site = build_site(index, make, articles_per_site, seed, self.started_at, per_page)
+            site = build_site(
+                index, make, articles_per_site, seed, self.started_at, per_page, categories
+            )
             self.sites[site.name] = site
         self.host = host
         self.night = 1
@@ -221,20 +225,21 @@ class RegionalWeb:
 
     def registry_toml(self, path: str | Path) -> Path:
         """Write registry entries (spiders/registry.py format) for the running sites: no hints,
-        as a new user would start; the listings-only portal gets a listing depth that reaches
-        its oldest post."""
+        as a new user would start; sites without a sitemap get a listing depth that reaches their
+        oldest post."""
         lines = ["# Site registry for warta's regional benchmark web (warta.sampleweb.regional)."]
         for name, site in self.sites.items():
             lines += [
                 "",
                 "[[site]]",
                 f'name = "{name}"',
-                f'home_url = "{self.url(name)}"',
+                f'home_url = "{self.url(name, "/")}"',
                 f'province = "{site.province}"',
             ]
             if site.regency:
                 lines.append(f'regency = "{site.regency}"')
-            if not site.make.sitemap and not site.make.feed:
+            if not site.make.sitemap:
+                # Without a sitemap only the listings reach old posts: deep enough for all.
                 lines.append(f"listing_depth = {site.page_count(site.posts) + 2}")
         target = Path(path)
         target.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -266,9 +271,7 @@ class RegionalWeb:
         that listing page or later in every listing showing it."""
         with self._lock:
             data = self.sites[site]
-            category = category or self._rng.choice(
-                sorted({p.category for p in data.posts}) or ["daerah"]
-            )
+            category = category or self._rng.choice(data.categories)
             now = _stamp(datetime.now(UTC), self._latest_modified(data))
             days = backdated_days
             if min_page is not None and min_page > 1:
@@ -306,7 +309,10 @@ class RegionalWeb:
             shown = site.posts
         needed = (page - 1) * site.per_page
         if len(shown) < needed:
-            raise ValueError(f"{site.name}: {category} has too few posts to reach page {page}")
+            raise ValueError(
+                f"{site.name}: category {category!r} has {len(shown)} posts, too few to reach "
+                f"listing page {page} (more articles_per_site or fewer categories)"
+            )
         newer = shown[needed - 1]
         return (now - newer.published).total_seconds() / 86400 + 0.05
 
