@@ -271,7 +271,13 @@ class RegionalWeb:
         that listing page or later in every listing showing it."""
         with self._lock:
             data = self.sites[site]
-            category = category or self._rng.choice(data.categories)
+            deep = [
+                c
+                for c in data.categories
+                if len(data.in_category(c)) >= ((min_page or 1) - 1) * data.per_page
+            ]
+            # A category able to hold the post that deep, when one is asked for.
+            category = category or self._rng.choice(deep or list(data.categories))
             now = _stamp(datetime.now(UTC), self._latest_modified(data))
             days = backdated_days
             if min_page is not None and min_page > 1:
