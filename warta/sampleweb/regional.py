@@ -11,6 +11,11 @@
         web.edit_post(site, url_or_slug)        # -> RegionalPost, its text and modified changed
         web.request_log(site)            # records: .site .path .status .bytes .conditional
         web.expected_articles(site)      # the current truth
+        web.listing_pages_of(site, url)  # {listing root: page number} showing the post
+
+For tests a small web: `RegionalWeb(sites=2, articles_per_site=30, categories=1)` (the REST
+WordPress site and the listings-only portal; one category so a listing reaches page 3), or pick
+makes by key: `RegionalWeb(makes=["custom-cms", "goid-joomla"], articles_per_site=30)`.
 
 Unlike `SampleWeb`, whose pages are byte-identical from one request to the next, every HTML page
 here carries a top-bar date and a "popular articles" box that change every night, so bodies and
