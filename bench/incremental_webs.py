@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal, Protocol
 
+from archive.urlnorm import normalise_url
 from warta.sampleweb import WIB, SampleWeb
 from warta.sampleweb import Article as Post
 from warta.sampleweb.regional import RegionalWeb
@@ -60,20 +61,21 @@ class BenchWeb(Protocol):
     def close(self) -> None: ...
 
 
-def five_percent(web: BenchWeb, share: float, rng: random.Random, edit_scope: str) -> list[Change]:
-    """`share` of the web's articles new or edited, half each, spread round-robin over the sites
-    (from a random one); edits among each site's 10 newest posts ("recent", where corrections
-    happen) or among all of them ("any")."""
-    total = max(2, math.ceil(web.article_count() * share))
+def five_percent(
+    web: BenchWeb, share: float, rng: random.Random, edit_scope: str, archived: set[str]
+) -> list[Change]:
+    """`share` of the `archived` articles (canonical URLs) new or edited, half each, spread
+    round-robin over the sites (from a random one); edits among each site's 10 newest archived
+    posts ("recent", where corrections happen) or among all of them ("any")."""
+    total = max(2, math.ceil(len(archived) * share))
     n_new = math.ceil(total / 2)
     sites = web.sites
     offset = rng.randrange(len(sites))
     changes = [web.add(sites[(offset + i) % len(sites)], rng) for i in range(n_new)]
-    pool = [
-        (site, url)
-        for site in sites
-        for url in web.recent_urls(site, 10 if edit_scope == "recent" else 10**6)
-    ]
+    pool = []
+    for site in sites:
+        known = [u for u in web.recent_urls(site, 10**6) if normalise_url(u) in archived]
+        pool += [(site, u) for u in known[: 10 if edit_scope == "recent" else None]]
     for site, url in rng.sample(pool, min(total - n_new, len(pool))):
         changes.append(web.edit(site, url, rng))
     return changes
