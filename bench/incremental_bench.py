@@ -107,6 +107,8 @@ class Night:
     conditional: int
     not_found: int
     repeated_404: int
+    repeated_404_paths: dict[str, int]
+    """Repeated 404 paths -> number of sites that were asked for them again."""
     scrapy_bytes: int
     by_site: dict[str, dict[str, int]]
     capture: dict[str, Any] = field(default_factory=dict)
@@ -125,10 +127,13 @@ def measure(
     log = web.requests()
     by_site: dict[str, dict[str, int]] = {}
     repeated = 0
+    again_paths: Counter[str] = Counter()
     for site in web.sites:
         mine = [r for r in log if r.site == site]
         statuses = Counter(r.status for r in mine)
-        again = sum(1 for r in mine if r.status == 404 and (site, r.path) in missing_before)
+        again_here = {r.path for r in mine if r.status == 404 and (site, r.path) in missing_before}
+        again_paths.update(again_here)
+        again = sum(1 for r in mine if r.status == 404 and r.path in again_here)
         repeated += again
         by_site[site] = {
             "requests": len(mine),
@@ -163,6 +168,7 @@ def measure(
         conditional=sum(s["conditional"] for s in by_site.values()),
         not_found=sum(s["404"] for s in by_site.values()),
         repeated_404=repeated,
+        repeated_404_paths=dict(again_paths.most_common()),
         scrapy_bytes=scrapy_bytes,
         by_site=by_site,
     )
@@ -245,6 +251,12 @@ def report(web: BenchWeb, nights: list[Night], first_capture: tuple[int, int]) -
             for n in nights
         ]
         print(f"  {site:<18}" + "  ".join(cells))
+    print("\nrepeated 404 probes after night 1 (path: sites asking again, summed over nights):")
+    paths: Counter[str] = Counter()
+    for n in nights[1:]:
+        paths.update(n.repeated_404_paths)
+    for path, count in paths.most_common(12):
+        print(f"  {path:<50}{count:>3}")
     print("\ncaptured (archive holds the new version) vs expected:")
     for n in nights[1:]:
         cap = n.capture
