@@ -471,5 +471,53 @@ def export(fmt: str, tags: tuple[str, ...], site_names: tuple[str, ...], region:
     click.echo(f"exported {count} articles", err=True)
 
 
+# --- browsing ------------------------------------------------------------------------------------
+@main.command()
+@click.argument("db_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 shows the archive to your whole network).")
+@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option("-i", "--immutable", is_flag=True,
+              help="The file will not change (a snapshot): faster counts, never re-read.")
+@click.option("--open", "open_browser", is_flag=True, help="Open a browser on it.")
+@friendly_errors
+def serve(db_file: Path | None, host: str, port: int, immutable: bool,
+          open_browser: bool) -> None:
+    """Browse the archive in Datasette: search, facets, canned queries, the schema's docs.
+
+    DB_FILE defaults to the WARTA_DATABASE_URL SQLite file. The archive is opened read-only.
+    A PostgreSQL archive: serve its snapshot.
+
+    \b
+    Examples:
+      warta serve                       # archive.db on http://127.0.0.1:8001/archive
+      warta export --format sqlite -o snapshot.db && warta serve snapshot.db -i
+    """
+    from warta.browse import NotServable
+    from warta.browse import serve as run_datasette
+
+    if db_file is None:
+        db_file = _sqlite_file(_database_url())
+    try:
+        run_datasette(db_file, host=host, port=port, immutable=immutable,
+                      open_browser=open_browser)
+    except NotServable as exc:
+        raise WartaError(str(exc)) from exc
+
+
+def _sqlite_file(url: str) -> Path:
+    """The file of a SQLite archive URL; a clear error for any other database."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise WartaError(
+            f"WARTA_DATABASE_URL is {_redacted(url)}, not a SQLite file: Datasette reads SQLite; "
+            "write a snapshot with `warta export --format sqlite -o snapshot.db` and run "
+            "`warta serve snapshot.db`"
+        )
+    return Path(parsed.database)
+
+
 if __name__ == "__main__":
     sys.exit(main())
