@@ -20,8 +20,10 @@ from archive.reading.canned_queries import CANNED_QUERIES
 from archive.reading.schema_docs import TableDoc, load_schema_doc
 
 TITLE = "warta: Bangga Kencana and stunting in Sumatra's regional news"
-# Tables of tools, not of the archive: nothing an analyst reads.
-HIDDEN_TABLES = ("alembic_version", "apscheduler_jobs")
+# Tables of tools and of the near-duplicate index (docs/schema.md): nothing an analyst reads.
+HIDDEN_TABLES = (
+    "alembic_version", "apscheduler_jobs", "lsh_buckets", "article_minhashes",
+)
 # The facets each table or view opens with (Datasette's own, and warta/browse_facets.py's
 # `month` and `list`).
 FACETS: dict[str, list[Any]] = {

@@ -438,23 +438,38 @@ def search(query: str, tags: tuple[str, ...], site_names: tuple[str, ...], regio
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "sqlite"]), default="jsonl",
+              show_default=True,
+              help="sqlite: a snapshot of the whole archive for `warta serve` (needs -o).")
 @filter_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output).")
 @friendly_errors
 def export(fmt: str, tags: tuple[str, ...], site_names: tuple[str, ...], region: str | None,
            since: Any, until: Any, output: Path | None) -> None:
-    """Stream articles as JSON Lines or CSV.
+    """Stream articles as JSON Lines or CSV, or write a SQLite snapshot of the archive.
 
     Fields: url, site, province, regency, title, author, published, language, tags, cluster,
     outlets, original_url, aliases, text.
 
-    Example: warta export --format csv --tag bangga-kencana --since 2024-01-01 -o bk.csv
+    `--format sqlite -o FILE` copies the whole archive (PostgreSQL or SQLite) into a new SQLite
+    file with the same schema, views and full-text index, for `warta serve FILE`.
+
+    \b
+    Examples:
+      warta export --format csv --tag bangga-kencana --since 2024-01-01 -o bk.csv
+      warta export --format sqlite -o snapshot.db && warta serve snapshot.db
     """
     from archive.export import iter_records, write_records
 
+    if fmt == "sqlite":
+        if any((tags, site_names, region, since, until)):
+            raise WartaError("--format sqlite copies the whole archive: drop --tag/--site/"
+                             "--region/--since/--until (filter in `warta serve` instead)")
+        if output is None:
+            raise WartaError("--format sqlite needs a file: -o snapshot.db")
+        _write_snapshot(output)
+        return
     where = _article_filter(tags, site_names, region, since, until)
     with _sessions()() as session:
         if output is None:
@@ -469,6 +484,36 @@ def export(fmt: str, tags: tuple[str, ...], site_names: tuple[str, ...], region:
                 count = write_records(iter_records(session, where), out, fmt)
             tmp.replace(output)  # a failed export never leaves a truncated file behind
     click.echo(f"exported {count} articles", err=True)
+
+
+def _write_snapshot(output: Path) -> None:
+    from archive.reading.snapshot import SourceNotAtHead, write_sqlite_snapshot
+
+    if output.resolve() == _sqlite_file_or_none(_database_url()):
+        raise WartaError(f"{output} is the archive itself: give another file")
+    from tqdm import tqdm
+
+    with tqdm(desc="snapshot", unit="row", disable=None) as bar:
+        try:
+            result = write_sqlite_snapshot(_database_url(), output,
+                                           on_rows=lambda _table, n: bar.update(n))
+        except SourceNotAtHead as exc:
+            raise WartaError(str(exc)) from exc
+        except OSError as exc:
+            raise WartaError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    rows = result.rows
+    click.echo(f"wrote {output}: {rows.get('articles', 0)} articles, {rows.get('sites', 0)} "
+               f"sites, {rows.get('crawl_runs', 0)} crawl runs; open it with "
+               f"`warta serve {output}`", err=True)
+
+
+def _sqlite_file_or_none(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database).resolve()
 
 
 # --- browsing ------------------------------------------------------------------------------------
