@@ -15,7 +15,7 @@ from archive.db import transaction
 from archive.models import Article
 from archive.store import replace_tags
 from archive.tagging import Tagger
-from archive.taxonomy import Taxonomy
+from archive.tagging.taxonomy import Taxonomy
 
 
 def stale_condition(version: str):  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ from archive.neardup import NearDuplicateIndex, signature
 from archive.seen import record_fetch_state, touch_article_url
 from archive.store import ArchiveStore, Page
 from archive.tagging import Tagger
-from archive.taxonomy import load_taxonomy
+from archive.tagging.taxonomy import load_taxonomy
 from archive.urlnorm import canonical_url, declared_canonical, hosts_for_site, normalise_url
 from crawler.extraction_pool import ExtractionPool, default_pool_size
 from crawler.extraction_worker import ExtractionJob

@@ -323,7 +323,7 @@ def retag(batch_size: int) -> None:
     taxonomy change.
     """
     from archive.retag import count_stale, retag_archive
-    from archive.taxonomy import load_taxonomy
+    from archive.tagging.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(_settings().get("WARTA_TAXONOMY_FILE"))
     sessions = _writer_sessions()

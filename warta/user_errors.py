@@ -11,7 +11,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from archive.db import error_kind
-from archive.taxonomy import TaxonomyError
+from archive.tagging.taxonomy import TaxonomyError
 from spiders.registry import RegistryError
 
 UPGRADE_HINT = "run `warta db upgrade`"
