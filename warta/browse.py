@@ -27,7 +27,12 @@ HIDDEN_TABLES = (
 # The facets each table or view opens with (Datasette's own, and warta/browse_facets.py's
 # `month` and `list`).
 FACETS: dict[str, list[Any]] = {
-    "v_articles": [{"list": "tags"}, "site", "province", "regency", {"month": "published_date"}],
+    "v_articles": [{"list": "tags"}, "site", "province", {"list": "regencies"},
+                   {"month": "published_date"}, "regency"],
+    # Where the story happened (article_regions), not the outlet's region.
+    "v_article_regions": ["province", "regency", {"list": "tags"}, {"month": "published_date"},
+                          "site", "kind"],
+    "regencies": ["province", "kind"],
     "articles": ["site_id", {"month": "published_date"}, "language"],
     "article_tags": ["tag"],
     "v_daily_counts": ["tag", "site", "province", "regency", {"month": "day"}],
@@ -40,6 +45,7 @@ FACETS: dict[str, list[Any]] = {
 FULL_TEXT = {
     "articles": {"fts_table": "articles_fts", "fts_pk": "id"},
     "v_articles": {"fts_table": "articles_fts", "fts_pk": "article_id"},
+    "v_article_regions": {"fts_table": "articles_fts", "fts_pk": "article_id"},
 }
 SORT_DESC = {"v_articles": "published_date", "articles": "published_date",
              "crawl_runs": "started_at", "v_stories": "outlets"}

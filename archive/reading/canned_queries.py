@@ -25,11 +25,13 @@ QUIET_DAYS_DEFAULT = 30
 
 
 def _latest_tagged(tag: str) -> str:
-    return f"""SELECT a.published, a.site, a.province, a.regency, a.title, a.url, a.tags,
-       a.word_count, a.article_id
+    return f"""SELECT a.published, a.site, a.regencies, a.title, a.url, a.tags,
+       a.province AS outlet_province, a.word_count, a.article_id
 FROM v_articles a
 WHERE EXISTS (SELECT 1 FROM article_tags t WHERE t.article_id = a.article_id AND t.tag = '{tag}')
-  AND (:province = '' OR a.province = :province)
+  AND (:province = '' OR a.province = :province OR EXISTS (
+       SELECT 1 FROM v_article_regions r WHERE r.article_id = a.article_id
+       AND r.province = :province))
 ORDER BY a.published_date IS NULL, a.published_date DESC, a.published_at DESC, a.article_id DESC
 LIMIT CAST(coalesce(nullif(:limit, ''), 50) AS INTEGER)"""
 
@@ -51,15 +53,33 @@ GROUP BY t.tag, s.province, month
 ORDER BY month DESC, t.tag, articles DESC, s.province""",
     ),
     CannedQuery(
+        "coverage_by_regency_month",
+        "Coverage per regency/city and month, per tag: where the story happened",
+        "Articles per tag, regency or city the article is about (v_article_regions: its "
+        "dateline, title and text, not its outlet's region) and month of publication. An "
+        "article about two regencies counts for each. Leave tag or province empty for all.",
+        """SELECT t.tag, r.province, r.regency, r.regency_code,
+       substr(r.published_date, 1, 7) AS month,
+       count(DISTINCT r.article_id) AS articles, count(DISTINCT r.site) AS outlets
+FROM v_article_regions r
+JOIN article_tags t ON t.article_id = r.article_id
+WHERE r.published_date IS NOT NULL AND (:tag = '' OR t.tag = :tag)
+  AND (:province = '' OR r.province = :province)
+GROUP BY t.tag, r.province, r.regency, r.regency_code, month
+ORDER BY month DESC, t.tag, articles DESC, r.regency""",
+    ),
+    CannedQuery(
         "latest_bangga_kencana",
         "The latest Bangga Kencana articles",
-        "Articles tagged bangga-kencana, newest first (optionally of one province).",
+        "Articles tagged bangga-kencana, newest first, with the regencies they are about "
+        "(optionally of one province: from its outlets or about one of its regencies).",
         _latest_tagged("bangga-kencana"),
     ),
     CannedQuery(
         "latest_stunting",
         "The latest stunting articles",
-        "Articles tagged stunting, newest first (optionally of one province).",
+        "Articles tagged stunting, newest first, with the regencies they are about "
+        "(optionally of one province: from its outlets or about one of its regencies).",
         _latest_tagged("stunting"),
     ),
     CannedQuery(

@@ -113,6 +113,8 @@ def _copy_table(src: Connection, copy: sqlite3.Connection, table: Table, batch_s
     result = src.execution_options(yield_per=batch_size).execute(
         select(*columns).order_by(*table.primary_key.columns)
     )
+    # The migrations fill reference tables (the gazetteer's regencies): the source's rows win.
+    copy.execute(f'DELETE FROM "{table.name}"')
     count = 0
     for batch in result.partitions():
         copy.executemany(insert, [

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from archive.db import make_engine, session_factory
-from archive.models import Article, ArticleTag, Site
+from archive.models import Article, ArticleRegion, ArticleTag, Regency, Site
 from archive.reading.canned_queries import CANNED_QUERIES
 from archive.urlnorm import normalise_url
 from tests.conftest import ArchiveFactory
@@ -64,6 +64,8 @@ class Served:
     tags: dict[str, set[str]]
     """Normalised URL -> its tags, as the archive's store wrote them."""
     provinces: dict[str, str]
+    regions: dict[str, set[tuple[str, str]]]
+    """Normalised URL -> the (province, regency) pairs the region tagger stored for it."""
 
     def get(self, path: str, **params: Any) -> Any:
         query = urllib.parse.urlencode(params)
@@ -97,7 +99,9 @@ def _crawl(tmp: Path, db_url: str) -> dict[str, Any]:
             "copy_url": normalise_url(copy_url), "original_url": normalise_url(original_url)}
 
 
-def _stored_tags(db_url: str) -> tuple[dict[str, set[str]], dict[str, str]]:
+def _stored_tags(
+    db_url: str,
+) -> tuple[dict[str, set[str]], dict[str, str], dict[str, set[tuple[str, str]]]]:
     engine = make_engine(db_url)
     try:
         with session_factory(engine)() as session:
@@ -110,9 +114,16 @@ def _stored_tags(db_url: str) -> tuple[dict[str, set[str]], dict[str, str]]:
             provinces = dict(session.execute(
                 select(Article.canonical_url, Site.province).join(Site, Site.id == Article.site_id)
             ).all())
+            regions: dict[str, set[tuple[str, str]]] = {}
+            for url, province, regency in session.execute(
+                select(Article.canonical_url, Regency.province, Regency.name)
+                .join(ArticleRegion, ArticleRegion.article_id == Article.id)
+                .join(Regency, Regency.code == ArticleRegion.region_code)
+            ):
+                regions.setdefault(url, set()).add((province, regency))
     finally:
         engine.dispose()
-    return tags, provinces
+    return tags, provinces, regions
 
 
 def _cli_env(db_url: str | None = None) -> dict[str, str]:
@@ -148,7 +159,7 @@ def served(
     tmp = tmp_path_factory.mktemp("browse")
     db_url = module_archive(migrated=False)
     crawl = _crawl(tmp, db_url)
-    tags, provinces = _stored_tags(db_url)
+    tags, provinces, regions = _stored_tags(db_url)
     if make_url(db_url).get_backend_name() == "sqlite":
         db_file = Path(str(make_url(db_url).database))
     else:
@@ -167,7 +178,7 @@ def served(
     try:
         _wait_until_up(proc, base)
         yield Served(base, db_file, sha256, crawl["truth"], crawl["aggregator"], crawl["outlet"],
-                     crawl["copy_url"], crawl["original_url"], tags, provinces)
+                     crawl["copy_url"], crawl["original_url"], tags, provinces, regions)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -215,6 +226,22 @@ def test_coverage_by_province_and_month_counts_every_tagged_article(served: Serv
     assert [r["month"] for r in rows] == sorted((r["month"] for r in rows), reverse=True)
     stunting = served.query("coverage_by_province_month", tag="stunting")
     assert stunting and {r["tag"] for r in stunting} == {"stunting"}
+
+
+def test_coverage_by_regency_counts_where_the_story_happened(served: Served) -> None:
+    expected: Counter[tuple[str, str, str, str]] = Counter()
+    for url, places in served.regions.items():
+        month = served.truth[url].published_date.isoformat()[:7]
+        for tag in served.tags.get(url, ()):
+            for province, regency in places:
+                expected[(tag, province, regency, month)] += 1
+    assert expected, "the sample web's articles name regencies"
+    rows = served.query("coverage_by_regency_month")
+    assert {(r["tag"], r["province"], r["regency"], r["month"]): r["articles"]
+            for r in rows} == expected
+    province = sorted(p for places in served.regions.values() for p, _ in places)[0]
+    assert {r["province"] for r in served.query("coverage_by_regency_month",
+                                                province=province)} == {province}
 
 
 @pytest.mark.parametrize(("query", "tag"), [("latest_stunting", "stunting"),
@@ -282,7 +309,19 @@ def test_v_articles_facets_by_tag_site_province_and_month(served: Served) -> Non
     assert facets["province"] == dict(Counter(served.provinces.values()))
     months = Counter(a.published_date.isoformat()[:7] for a in served.truth.values())
     assert facets["published_date"] == dict(months)
-    assert "regency" in facets
+    regencies = Counter(regency for places in served.regions.values() for _, regency in places)
+    assert facets["regencies"] == dict(regencies)
+    assert "regency" in facets  # the outlet's
+
+
+def test_v_article_regions_facets_by_province_and_regency(served: Served) -> None:
+    data = served.get("/archive/v_article_regions.json", _size="0")
+    facets = {name: {str(r["value"]): r["count"] for r in facet["results"]}
+              for name, facet in data["facet_results"].items()}
+    pairs = [place for places in served.regions.values() for place in places]
+    assert facets["regency"] == dict(Counter(regency for _, regency in pairs))
+    assert facets["province"] == dict(Counter(province for province, _ in pairs))
+    assert set(facets) >= {"tags", "published_date", "site"}
 
 
 def test_choosing_a_tag_or_a_month_filters_the_articles(served: Served) -> None:
