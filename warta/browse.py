@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -111,6 +112,18 @@ def check_archive(db_file: Path) -> None:
                           "view): run `warta db upgrade` on it, or give another file")
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Raise NotServable when `host:port` cannot be listened on (another server has it), before
+    Datasette's startup prints a traceback-like log for it."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise NotServable(f"cannot listen on {host}:{port} ({reason}): choose another with "
+                          "--port") from exc
+
+
 def must_be_immutable(db_file: Path) -> bool:
     """A file in a directory we cannot write is read as an immutable snapshot: `mode=ro` on a
     WAL archive needs to create its -shm file beside it."""
@@ -139,6 +152,7 @@ def serve(db_file: Path, *, host: str = "127.0.0.1", port: int = 8001, immutable
     from warta import browse_facets
 
     check_archive(db_file)
+    check_port_free(host, port)
     if not pm.is_registered(browse_facets):
         pm.register(browse_facets, name="warta-facets")
     immutable = immutable or must_be_immutable(db_file)
