@@ -14,6 +14,7 @@ import os
 import socket
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +95,9 @@ def datasette_metadata(db_name: str, docs: dict[str, TableDoc] | None = None) ->
     }
 
 
-def check_archive(db_file: Path) -> None:
-    """Raise NotServable unless `db_file` is a SQLite file holding a warta archive."""
+def check_archive(db_file: Path) -> str | None:
+    """Raise NotServable unless `db_file` is a SQLite file holding a warta archive; returns its
+    schema revision."""
     if not db_file.is_file():
         raise NotServable(f"no archive at {db_file}: crawl into it first (`warta demo`) or "
                           "give the path of an archive file")
@@ -103,6 +105,8 @@ def check_archive(db_file: Path) -> None:
         conn = sqlite3.connect(f"file:{db_file.resolve()}?mode=ro", uri=True)
         try:
             names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            revision = (conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                        if "alembic_version" in names else None)
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
@@ -110,6 +114,7 @@ def check_archive(db_file: Path) -> None:
     if "articles" not in names or "v_articles" not in names:
         raise NotServable(f"{db_file} is not a warta archive (no articles table or v_articles "
                           "view): run `warta db upgrade` on it, or give another file")
+    return revision[0] if revision else None
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -144,14 +149,19 @@ def serve_argv(db_file: Path, metadata_file: Path, *, host: str, port: int,
 
 
 def serve(db_file: Path, *, host: str = "127.0.0.1", port: int = 8001, immutable: bool = False,
-          open_browser: bool = False) -> None:
+          open_browser: bool = False, warn: Callable[[str], None] = print) -> None:
     """Run Datasette on `db_file` until interrupted."""
     from datasette import cli as datasette_cli
     from datasette.plugins import pm
 
+    from archive.reading.snapshot import head_revision
     from warta import browse_facets
 
-    check_archive(db_file)
+    revision, head = check_archive(db_file), head_revision()
+    if revision != head:
+        # Served all the same (read-only, nothing to migrate), but newer views may be missing.
+        warn(f"warning: {db_file} is at schema revision {revision}, this warta's is {head}: "
+             "some views and canned queries may fail; `warta db upgrade` brings it up to date")
     check_port_free(host, port)
     if not pm.is_registered(browse_facets):
         pm.register(browse_facets, name="warta-facets")

@@ -551,7 +551,7 @@ def serve(db_file: Path | None, host: str, port: int, immutable: bool,
         db_file = _sqlite_file(_database_url())
     try:
         run_datasette(db_file, host=host, port=port, immutable=immutable,
-                      open_browser=open_browser)
+                      open_browser=open_browser, warn=lambda line: click.echo(line, err=True))
     except NotServable as exc:
         raise WartaError(str(exc)) from exc
 
