@@ -4,6 +4,7 @@ and `warta export --format sqlite` timed on it.
 
     .venv/bin/python bench/browse_bench.py                 # 100,000 articles
     .venv/bin/python bench/browse_bench.py --articles 20000 --keep /tmp/big.db
+    .venv/bin/python bench/browse_bench.py --reuse /tmp/big.db     # serve it again
 
 The sample web is crawled once (`warta demo`); its 32 articles are then copied with shifted
 days over two years (each copy its own story), with their tags and regions, by SQL. Prints
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -79,9 +81,14 @@ def grow(db: Path, articles: int) -> int:
 
 
 def timed_get(url: str) -> tuple[float, object]:
+    """Seconds to answer `url` and its JSON (a failure's JSON too: a query over the time
+    limit is a 400 saying so)."""
     start = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=600) as response:
-        data = json.load(response)
+    try:
+        with urllib.request.urlopen(url, timeout=600) as response:
+            data = json.load(response)
+    except urllib.error.HTTPError as exc:
+        data = {"error": f"HTTP {exc.code}: {json.load(exc).get('error')}"}
     return time.perf_counter() - start, data
 
 
@@ -95,23 +102,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="Keep the grown archive at this path.")
+    parser.add_argument("--reuse", type=Path,
+                        help="Serve this archive (one --keep wrote) instead of growing one.")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="warta-browse-bench-"))
     db = tmp / "archive.db"
     try:
-        start = time.perf_counter()
-        crawl_sample(db)
-        print(f"sample web crawled in {time.perf_counter() - start:.1f} s")
-        start = time.perf_counter()
-        total = grow(db, args.articles)
-        print(f"grown to {total} articles in {time.perf_counter() - start:.1f} s "
-              f"({db.stat().st_size / 1e6:.0f} MB)")
-        start = time.perf_counter()
-        env = {**os.environ, "WARTA_DATABASE_URL": f"sqlite:///{db}"}
-        subprocess.run([sys.executable, "-m", "warta.cli", "export", "--format", "sqlite",
-                        "-o", str(tmp / "snapshot.db")], cwd=REPO_ROOT, env=env, check=True,
-                       capture_output=True, timeout=3600)
-        print(f"warta export --format sqlite: {time.perf_counter() - start:.1f} s")
+        if args.reuse:
+            shutil.copy(args.reuse, db)
+        else:
+            start = time.perf_counter()
+            crawl_sample(db)
+            print(f"sample web crawled in {time.perf_counter() - start:.1f} s")
+            start = time.perf_counter()
+            total = grow(db, args.articles)
+            print(f"grown to {total} articles in {time.perf_counter() - start:.1f} s "
+                  f"({db.stat().st_size / 1e6:.0f} MB)")
+            if args.keep:
+                shutil.copy(db, args.keep)
+            start = time.perf_counter()
+            env = {**os.environ, "WARTA_DATABASE_URL": f"sqlite:///{db}"}
+            subprocess.run([sys.executable, "-m", "warta.cli", "export", "--format", "sqlite",
+                            "-o", str(tmp / "snapshot.db")], cwd=REPO_ROOT, env=env,
+                           check=True, capture_output=True, timeout=3600)
+            print(f"warta export --format sqlite: {time.perf_counter() - start:.1f} s")
         port = free_port()
         proc = subprocess.Popen([sys.executable, "-m", "warta.cli", "serve", str(db),
                                  "--port", str(port)], cwd=tmp, stdout=subprocess.DEVNULL,
@@ -134,13 +148,13 @@ def main() -> None:
             for name, url in pages.items():
                 seconds, data = timed_get(url)
                 timed_out = data.get("facets_timed_out") if isinstance(data, dict) else None
+                error = data.get("error") if isinstance(data, dict) else None
                 note = f"  facets timed out: {timed_out}" if timed_out else ""
+                note += f"  {error}" if error else ""
                 print(f"{name:<32} {seconds * 1000:8.0f} ms{note}")
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-        if args.keep:
-            shutil.copy(db, args.keep)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -265,6 +265,13 @@ def test_stories_by_outlets_puts_the_copied_story_first(served: Served) -> None:
     assert top["first_url"] == served.original_url
     assert top["verbatim_copies"] >= 1
     assert sum(r["articles"] for r in rows) == len(served.truth)  # every article in one story
+    # The same stories as v_stories says, for the rows shown.
+    stories = {r["cluster_id"]: r for r in served.get("/archive/v_stories.json", _shape="array",
+                                                      _size="max")}
+    for row in rows:
+        story = stories[row["cluster_id"]]
+        assert row == {key: story[key] for key in row}
+    assert len(served.query("stories_by_outlets", limit="1")) == 1
     # A number from the URL is compared as a number, not as text.
     widely = served.query("stories_by_outlets", min_outlets="2")
     assert widely and all(r["outlets"] >= 2 for r in widely)
