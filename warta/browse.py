@@ -54,8 +54,9 @@ SORT_DESC = {"v_articles": "published_date", "articles": "published_date",
 # Over 100k articles a facet takes seconds and a coverage query up to 10 s on a busy 2-core
 # machine (bench/browse_bench.py), past Datasette's defaults (200 ms, 1 s). A local server for
 # analysts can wait; a facet over its limit is left out of the page, not an error.
+# Suggested facets are off: they try every column at each page load.
 SETTINGS = {"facet_time_limit_ms": "5000", "sql_time_limit_ms": "30000",
-            "default_page_size": "50"}
+            "suggest_facets": "off", "default_page_size": "50"}
 
 
 class NotServable(ValueError):
