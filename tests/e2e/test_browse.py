@@ -89,10 +89,10 @@ def _crawl(tmp: Path, db_url: str) -> dict[str, Any]:
         registry = web.registry_toml(tmp / "sites.toml")
         with registry.open("a", encoding="utf-8") as out:
             out.write(SILENT_ENTRY)
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda site: scrapy_crawl(site, registry, db_url),
-                          [expected.site, outlet]))
-        scrapy_crawl(SILENT_SITE, registry, db_url, check=False)
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(lambda site: scrapy_crawl(site, registry, db_url,
+                                                    check=site != SILENT_SITE),
+                          [expected.site, outlet, SILENT_SITE]))
         truth = {normalise_url(a.url): a for a in web.expected_articles()
                  if a.site in (expected.site, outlet)}
     return {"aggregator": expected.site, "outlet": outlet, "truth": truth,
