@@ -16,7 +16,7 @@ from tests.test_store import FakeTag, page
 from warta.cli import main
 
 COMMANDS = ["crawl", "daemon", "db", "demo", "dedup", "export", "reextract", "rejects", "retag",
-            "runs", "search", "sites", "stats", "status", "worker"]
+            "runs", "search", "serve", "sites", "stats", "status", "worker"]
 
 
 def warta(*args: str, db_url: str | None = None, cwd: Path | None = None,

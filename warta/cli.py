@@ -317,13 +317,14 @@ def _writer_sessions() -> Any:
 @click.option("--batch-size", default=500, show_default=True)
 @friendly_errors
 def retag(batch_size: int) -> None:
-    """Re-apply the current taxonomy (WARTA_TAXONOMY_FILE) to every article it has not tagged.
+    """Re-apply the current taxonomy (WARTA_TAXONOMY_FILE) and gazetteer (the regencies an
+    article is about) to every article they have not tagged.
 
     Batched and resumable: stop it any time and run it again. No re-crawl is needed after a
-    taxonomy change.
+    taxonomy or gazetteer change.
     """
     from archive.retag import count_stale, retag_archive
-    from archive.taxonomy import load_taxonomy
+    from archive.tagging.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(_settings().get("WARTA_TAXONOMY_FILE"))
     sessions = _writer_sessions()
@@ -331,7 +332,12 @@ def retag(batch_size: int) -> None:
         total = count_stale(session, taxonomy)
     with _progress(total, "retag") as bar:
         done = retag_archive(sessions, taxonomy, batch_size=batch_size, on_batch=bar.update)
-    click.echo(f"re-tagged {done} articles with taxonomy {taxonomy.version}")
+    from archive.tagging.gazetteer import load_gazetteer
+
+    click.echo(
+        f"re-tagged {done} articles with taxonomy {taxonomy.version}, "
+        f"gazetteer {load_gazetteer().version}"
+    )
 
 
 @main.command()
@@ -438,23 +444,38 @@ def search(query: str, tags: tuple[str, ...], site_names: tuple[str, ...], regio
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "sqlite"]), default="jsonl",
+              show_default=True,
+              help="sqlite: a snapshot of the whole archive for `warta serve` (needs -o).")
 @filter_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output).")
 @friendly_errors
 def export(fmt: str, tags: tuple[str, ...], site_names: tuple[str, ...], region: str | None,
            since: Any, until: Any, output: Path | None) -> None:
-    """Stream articles as JSON Lines or CSV.
+    """Stream articles as JSON Lines or CSV, or write a SQLite snapshot of the archive.
 
     Fields: url, site, province, regency, title, author, published, language, tags, cluster,
     outlets, original_url, aliases, text.
 
-    Example: warta export --format csv --tag bangga-kencana --since 2024-01-01 -o bk.csv
+    `--format sqlite -o FILE` copies the whole archive (PostgreSQL or SQLite) into a new SQLite
+    file with the same schema, views and full-text index, for `warta serve FILE`.
+
+    \b
+    Examples:
+      warta export --format csv --tag bangga-kencana --since 2024-01-01 -o bk.csv
+      warta export --format sqlite -o snapshot.db && warta serve snapshot.db
     """
     from archive.export import iter_records, write_records
 
+    if fmt == "sqlite":
+        if any((tags, site_names, region, since, until)):
+            raise WartaError("--format sqlite copies the whole archive: drop --tag/--site/"
+                             "--region/--since/--until (filter in `warta serve` instead)")
+        if output is None:
+            raise WartaError("--format sqlite needs a file: -o snapshot.db")
+        _write_snapshot(output)
+        return
     where = _article_filter(tags, site_names, region, since, until)
     with _sessions()() as session:
         if output is None:
@@ -469,6 +490,84 @@ def export(fmt: str, tags: tuple[str, ...], site_names: tuple[str, ...], region:
                 count = write_records(iter_records(session, where), out, fmt)
             tmp.replace(output)  # a failed export never leaves a truncated file behind
     click.echo(f"exported {count} articles", err=True)
+
+
+def _write_snapshot(output: Path) -> None:
+    from archive.reading.snapshot import SourceNotAtHead, write_sqlite_snapshot
+
+    if output.resolve() == _sqlite_file_or_none(_database_url()):
+        raise WartaError(f"{output} is the archive itself: give another file")
+    from tqdm import tqdm
+
+    with tqdm(desc="snapshot", unit="row", disable=None) as bar:
+        try:
+            result = write_sqlite_snapshot(_database_url(), output,
+                                           on_rows=lambda _table, n: bar.update(n))
+        except SourceNotAtHead as exc:
+            raise WartaError(str(exc)) from exc
+        except OSError as exc:
+            raise WartaError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    rows = result.rows
+    click.echo(f"wrote {output}: {rows.get('articles', 0)} articles, {rows.get('sites', 0)} "
+               f"sites, {rows.get('crawl_runs', 0)} crawl runs; open it with "
+               f"`warta serve {output}`", err=True)
+
+
+def _sqlite_file_or_none(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database).resolve()
+
+
+# --- browsing ------------------------------------------------------------------------------------
+@main.command()
+@click.argument("db_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 shows the archive to your whole network).")
+@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option("-i", "--immutable", is_flag=True,
+              help="The file will not change (a snapshot): faster counts, never re-read.")
+@click.option("--open", "open_browser", is_flag=True, help="Open a browser on it.")
+@friendly_errors
+def serve(db_file: Path | None, host: str, port: int, immutable: bool,
+          open_browser: bool) -> None:
+    """Browse the archive in Datasette: search, facets, canned queries, the schema's docs.
+
+    DB_FILE defaults to the WARTA_DATABASE_URL SQLite file. The archive is opened read-only.
+    A PostgreSQL archive: serve its snapshot.
+
+    \b
+    Examples:
+      warta serve                       # archive.db on http://127.0.0.1:8001/archive
+      warta export --format sqlite -o snapshot.db && warta serve snapshot.db -i
+    """
+    from warta.browse import NotServable
+    from warta.browse import serve as run_datasette
+
+    if db_file is None:
+        db_file = _sqlite_file(_database_url())
+    try:
+        run_datasette(db_file, host=host, port=port, immutable=immutable,
+                      open_browser=open_browser, warn=lambda line: click.echo(line, err=True))
+    except NotServable as exc:
+        raise WartaError(str(exc)) from exc
+
+
+def _sqlite_file(url: str) -> Path:
+    """The file of a SQLite archive URL; a clear error for any other database."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise WartaError(
+            f"WARTA_DATABASE_URL is {_redacted(url)}, not a SQLite file: Datasette reads SQLite; "
+            "write a snapshot with `warta export --format sqlite -o snapshot.db` and run "
+            "`warta serve snapshot.db`"
+        )
+    return Path(parsed.database)
 
 
 if __name__ == "__main__":
