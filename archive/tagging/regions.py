@@ -21,16 +21,21 @@ How it reads an article:
    there ("Kabupaten Batubara", not the surname). A street ("Jalan Lampung", "Jl. Mesuji"), an
    outlet ("Tribun Medan", "Lampung Post"), or a person ("Pak Agam", "Agam (35)") is not a
    place mention. A province name is never a regency.
-4. score = 4 for the dateline + 3 per title mention + 1 per body mention (at most
-   BODY_MENTION_CAP). A region is kept when score >= MIN_SCORE: one body mention is a passing
-   one. A region named only in the dateline is dropped when the title names another one
-   (press releases filed from the provincial office: "Palembang – ... di Banyuasin").
+4. score = 4 for the dateline + 3 per title mention + 2 per mention in the lead (the first
+   paragraph) + 1 per other body mention (at most BODY_MENTION_CAP). A region is kept when
+   score >= MIN_SCORE: one mention deep in the body is a passing one, and so is a single mention
+   anywhere in the body of an article whose dateline or title names a region. A region named
+   only in the dateline is dropped when the title names another one (press releases filed from
+   the provincial office: "Palembang – ... di Banyuasin"). Forms that are also common words
+   ("Medan", "Padang", "Batu Bara") count in the title only when the body names the place too:
+   titles are Title Case, so their capitals prove nothing.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -41,12 +46,15 @@ __all__ = ["Mention", "RegionMatch", "RegionTagger"]
 DATELINE_WEIGHT = 4.0
 TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
+LEAD_WEIGHT = 2.0
+"""A body mention in the lead (the first paragraph, at most LEAD_CHARS): where the news is."""
+LEAD_CHARS = 400
 BODY_MENTION_CAP = 6
 MIN_SCORE = 2.0
 
 Field = Literal["dateline", "title", "body"]
-Status = Literal["counted", "province", "excluded", "street", "outlet", "person", "unqualified",
-                 "dateline-only-form"]
+Status = Literal["counted", "province", "excluded", "street", "outlet", "person", "local-place",
+                 "unqualified", "dateline-only-form", "common-word"]
 
 _WORD = re.compile(r"[^\W_]+")
 # What may separate the words of one place name: spaces, a hyphen ("Muko-Muko"), the full stop
@@ -67,6 +75,12 @@ _OUTLET_AFTER = ("pos", "post", "ekspres", "ekspress", "express", "independent",
 _PERSON_BEFORE = ("bapak", "pak", "ibu", "bu", "sdr", "sdri", "saudara", "saudari", "tuan",
                   "nyonya", "ny", "kak", "mbak", "mas", "bang", "haji", "hj", "dr", "ir", "drs",
                   "dra", "prof", "bernama", "berinisial", "alias", "almarhum", "almarhumah")
+# A capitalised generic word directly before a form makes another, local place of it: "Muara
+# Padang" is a kecamatan of Banyuasin, not Kota Padang. (Forms that begin so, "Muara Enim",
+# "Tanjung Pinang", are matched whole before this is asked.)
+_LOCAL_PLACE_BEFORE = ("muara", "sungai", "tanjung", "teluk", "pulau", "bukit", "gunung",
+                       "danau", "air", "lubuk", "talang", "kuala", "pangkalan", "pasar",
+                       "kampung", "dusun", "batang", "simpang", "ulu", "ilir", "tanah", "padang")
 # "Agam (35)": a person and their age, the Indonesian press's way of naming one.
 _AGE_AFTER = re.compile(r"\s*\(\s*\d{1,3}\s*(?:th|tahun|thn)?\s*\)")
 
@@ -116,6 +130,8 @@ class _Evidence:
     dateline: bool = False
     title: int = 0
     body: int = 0
+    lead: int = 0
+    """Of `body`, the mentions in the lead."""
     forms: set[str] = field(default_factory=set)
 
 
@@ -161,6 +177,8 @@ class RegionTagger:
         for phrase in self.gazetteer.exclusions:
             self._add(phrase, _Target("exclusion", None, "exclusion"))
         self._longest = max(len(k) for k in self._index)
+        self._first_words = {k[0] for k in self._index}
+        self._common = {_key(_form_words(w)) for w in self.gazetteer.common_words}
         self._prefixes = {
             "kabupaten": {_key(p.split()) for p in _KAB_PREFIXES},
             "kota": {_key(p.split()) for p in _KOTA_PREFIXES},
@@ -182,7 +200,7 @@ class RegionTagger:
 
     def tag(self, title: str | None, text: str | None) -> list[RegionMatch]:
         """The regions the article is about, strongest first (ties by code)."""
-        return self._decide(self._mentions(title, text))
+        return self._decide(self._mentions(title, text), _lead_end(_prepare(text)))
 
     def explain(self, title: str | None, text: str | None) -> list[Mention]:
         """Every candidate mention with its fate, in reading order: for tuning the gazetteer."""
@@ -246,40 +264,39 @@ class RegionTagger:
         return []
 
     def _scan(self, text: str, field: Field, *, start: int = 0) -> list[Mention]:
-        words = _words(text)
+        tokens = _Tokens(text)
         out: list[Mention] = []
-        i = 0
-        if start:
-            while i < len(words) and words[i].start() < start:
+        starts, folded = tokens.starts, tokens.folded
+        i = bisect_left(starts, start)
+        first_words = self._first_words
+        while i < len(folded):
+            if folded[i] not in first_words:
                 i += 1
-        while i < len(words):
-            n, targets = self._longest_form(text, words, i)
+                continue
+            n, targets = self._longest_form(tokens, i)
             if not targets:
                 i += 1
                 continue
-            first, last = words[i], words[i + n - 1]
-            mention = self._resolve(text, words, i, n, targets, field)
+            mention = self._resolve(tokens, i, n, targets, field)
             if mention is not None:
-                out.append(Mention(field, text[first.start():last.end()], first.start(),
-                                   last.end(), *mention))
+                a, b = starts[i], tokens.ends[i + n - 1]
+                out.append(Mention(field, text[a:b], a, b, *mention))
             i += n
         return out
 
-    def _longest_form(
-        self, text: str, words: list[re.Match[str]], i: int
-    ) -> tuple[int, list[_Target]]:
-        limit = min(self._longest, len(words) - i)
+    def _longest_form(self, tokens: _Tokens, i: int) -> tuple[int, list[_Target]]:
+        limit = min(self._longest, len(tokens.folded) - i)
         n = 1
-        while n < limit and _JOINER.fullmatch(text, words[i + n - 1].end(), words[i + n].start()):
+        while n < limit and tokens.joined[i + n - 1]:
             n += 1
         for size in range(n, 0, -1):
-            chunk = [w.group() for w in words[i: i + size]]
-            key = _key(chunk)
+            key = tuple(tokens.folded[i: i + size])
             targets = self._index.get(key)
             if targets is None:
                 continue
-            is_exclusion = any(t.kind == "exclusion" for t in targets)
-            if is_exclusion or self._cased(key, chunk):
+            if any(t.kind == "exclusion" for t in targets) or self._cased(
+                key, tokens.words[i: i + size]
+            ):
                 return size, targets
         return 0, []
 
@@ -291,30 +308,27 @@ class RegionTagger:
         )
 
     def _resolve(
-        self,
-        text: str,
-        words: list[re.Match[str]],
-        i: int,
-        n: int,
-        targets: list[_Target],
-        field: Field,
+        self, tokens: _Tokens, i: int, n: int, targets: list[_Target], field: Field
     ) -> tuple[Status, str | None] | None:
         if any(t.kind == "exclusion" for t in targets):
             return ("excluded", None)
-        before = _words_before(text, words, i, 3)
-        after_word = _word_after(text, words, i + n)
-        if before[-1:] and before[-1] in _STREET_BEFORE:
+        before = tokens.before(i, 3)
+        after_word = tokens.after(i + n)
+        last = before[-1] if before else None
+        if last in _STREET_BEFORE:
             return ("street", None)
-        if (before[-1:] and before[-1] in _OUTLET_BEFORE) or after_word in _OUTLET_AFTER:
+        if last in _LOCAL_PLACE_BEFORE and _capitalised(tokens.words[i - 1]):
+            return ("local-place", None)
+        if last in _OUTLET_BEFORE or after_word in _OUTLET_AFTER:
             return ("outlet", None)
-        if (before[-1:] and before[-1] in _PERSON_BEFORE) or _AGE_AFTER.match(
-            text, words[i + n - 1].end()
-        ):
+        if last in _PERSON_BEFORE or _AGE_AFTER.match(tokens.text, tokens.ends[i + n - 1]):
             return ("person", None)
         prefix_kind = self._prefix_kind(before)
         regencies = [t for t in targets if t.kind == "regency"]
         chosen = _choose(regencies, prefix_kind, field)
         if chosen is not None:
+            if field == "title" and prefix_kind is None and key_of(tokens, i, n) in self._common:
+                return ("common-word", chosen.code)
             return ("counted", chosen.code)
         if any(t.kind == "province" for t in targets):
             return ("province", None)
@@ -335,11 +349,16 @@ class RegionTagger:
 
     # --- deciding --------------------------------------------------------------------------------
 
-    def _decide(self, mentions: list[Mention]) -> list[RegionMatch]:
+    def _decide(self, mentions: list[Mention], lead_end: int) -> list[RegionMatch]:
         evidence: dict[str, _Evidence] = {}
         for m in mentions:
-            if m.status != "counted" or m.region_code is None:
+            if m.status == "counted" and m.region_code is not None and m.field != "title":
+                evidence.setdefault(m.region_code, _Evidence())
+        for m in mentions:
+            if m.region_code is None or m.status not in ("counted", "common-word"):
                 continue
+            if m.status == "common-word" and m.region_code not in evidence:
+                continue  # "Medan Berat Menuju Ladang": a Title Case word, unless the body agrees
             ev = evidence.setdefault(m.region_code, _Evidence())
             ev.forms.add(m.text)
             if m.field == "dateline":
@@ -348,15 +367,22 @@ class RegionTagger:
                 ev.title += 1
             else:
                 ev.body += 1
+                ev.lead += m.start < lead_end
         titled = any(ev.title for ev in evidence.values())
+        focused = titled or any(ev.dateline for ev in evidence.values())
         out = []
         for code, ev in evidence.items():
+            if not (ev.dateline or ev.title or ev.body):
+                continue
             if ev.dateline and not ev.title and not ev.body and titled:
                 continue  # filed from here, about the place the title names
+            if focused and not (ev.dateline or ev.title) and ev.body < 2:
+                continue  # named once beside the place the story is about
             score = (
                 DATELINE_WEIGHT * ev.dateline
                 + TITLE_WEIGHT * ev.title
-                + BODY_WEIGHT * min(ev.body, BODY_MENTION_CAP)
+                + BODY_WEIGHT * min(ev.body - ev.lead, BODY_MENTION_CAP)
+                + LEAD_WEIGHT * ev.lead
             )
             if score < MIN_SCORE:
                 continue
@@ -371,6 +397,11 @@ class RegionTagger:
             ))
         out.sort(key=lambda m: (-m.score, m.region_code))
         return out
+
+
+def _lead_end(body: str) -> int:
+    newline = body.find("\n", 1)
+    return LEAD_CHARS if newline < 0 else min(newline, LEAD_CHARS)
 
 
 def _choose(regencies: list[_Target], prefix_kind: str | None, field: Field) -> _Target | None:
@@ -398,24 +429,41 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper() or word[:1].isdigit()
 
 
-def _words_before(text: str, words: list[re.Match[str]], i: int, count: int) -> list[str]:
-    """Up to `count` casefolded words directly before word i, each joined to the next by
-    spacing (or an abbreviation's full stop) only."""
-    out: list[str] = []
-    j = i
-    while j > 0 and len(out) < count:
-        prev = words[j - 1]
-        if not _JOINER.fullmatch(text, prev.end(), words[j].start()):
-            break
-        out.append(prev.group().casefold())
-        j -= 1
-    return out[::-1]
+def _joins(gap: str) -> bool:
+    # Most gaps are one space: answered without the regex.
+    return gap == " " or (len(gap) <= 4 and _JOINER.fullmatch(gap) is not None)
 
 
-def _word_after(text: str, words: list[re.Match[str]], j: int) -> str | None:
-    if j >= len(words):
-        return None
-    prev_end = words[j - 1].end()
-    if not _JOINER.fullmatch(text, prev_end, words[j].start()):
-        return None
-    return words[j].group().casefold()
+def key_of(tokens: _Tokens, i: int, n: int) -> tuple[str, ...]:
+    return tuple(tokens.folded[i: i + n])
+
+
+class _Tokens:
+    """A field's words, their offsets and casefolded forms, and which neighbours are joined by
+    spacing only (so may belong to one name): computed once per field."""
+
+    __slots__ = ("ends", "folded", "joined", "starts", "text", "words")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        matches = list(_WORD.finditer(text))
+        self.words = [m.group() for m in matches]
+        self.folded = [w.casefold() for w in self.words]
+        self.starts = [m.start() for m in matches]
+        self.ends = [m.end() for m in matches]
+        self.joined = [_joins(text[self.ends[k]: self.starts[k + 1]])
+                       for k in range(len(matches) - 1)]
+
+    def before(self, i: int, count: int) -> list[str]:
+        """Up to `count` casefolded words directly before word i, joined to it by spacing."""
+        out: list[str] = []
+        j = i
+        while j > 0 and len(out) < count and self.joined[j - 1]:
+            out.append(self.folded[j - 1])
+            j -= 1
+        return out[::-1]
+
+    def after(self, j: int) -> str | None:
+        if j >= len(self.folded) or not self.joined[j - 1]:
+            return None
+        return self.folded[j]
