@@ -5,7 +5,8 @@
 The labelled set (tests/fixtures/regions_labelled.toml, its header gives the labelling rules)
 names, for each article, the kabupaten/kota it is about. Items come from the sample web's
 content, the dedup and foreign sample sites, the real pages of ../shared/realpages/id (title and
-body from truth.json; left out when the directory is missing) and traps written in the file.
+body from truth.json; left out when the directory is missing), traps written in the file, and a
+held-out part: the keyword-tagging evaluation set, labelled before the tagger first saw it.
 
 Per kind, a predicted region counts under the strongest place it was found (dateline, else
 title, else body only) and a labelled region under the strongest place the text names it (or
@@ -32,6 +33,7 @@ from archive.tagging.regions import RegionMatch, RegionTagger  # noqa: E402
 
 DEFAULT_LABELS = REPO_ROOT / "tests" / "fixtures" / "regions_labelled.toml"
 DEFAULT_REALPAGES = REPO_ROOT.parent / "shared" / "realpages" / "id"
+TAGGING_EVAL = REPO_ROOT / "tests" / "fixtures" / "tagging_eval.jsonl"
 KINDS = ("dateline", "title", "body")
 
 
@@ -68,10 +70,14 @@ def load_items(labels: Path = DEFAULT_LABELS, realpages: Path | None = DEFAULT_R
     truth_file = realpages / "truth.json" if realpages is not None else None
     truth = (json.loads(truth_file.read_text(encoding="utf-8"))
              if truth_file is not None and truth_file.exists() else None)
+    with TAGGING_EVAL.open(encoding="utf-8") as f:
+        tagging_eval = {d["id"]: (d["title"], d["text"]) for d in map(json.loads, f)}
     items = []
     for raw in doc["item"]:
         source, _, name = raw["id"].partition(":")
-        if source == "trap":
+        if source == "tagging_eval":
+            title, text = tagging_eval[name]
+        elif source == "trap":
             title, text = raw["title"], raw["text"]
         elif source == "realpages":
             if truth is None:

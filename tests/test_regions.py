@@ -163,13 +163,19 @@ def test_labelled_set_floors(tagger: RegionTagger) -> None:
         assert sum(i.id.startswith("realpages:") for i in items) == 29
     assert sum(i.id.startswith("trap:") for i in items) >= 25
     assert sum(i.id.startswith(("sampleweb:", "dedup:", "foreign:")) for i in items) >= 45
+    assert sum(i.id.startswith("tagging_eval:") for i in items) >= 190
     scores = evaluate(tagger, items)
     precision, recall, _ = scores.overall
     assert precision >= 0.97, scores.errors
-    assert recall >= 0.93, scores.errors
+    # Stories placed only by a kecamatan or village the gazetteer does not know ("unnamed") are
+    # missed by design; of the regions the text names, nearly all are found.
+    assert recall >= 0.8, scores.errors
+    named_tp = sum(scores.by_kind[k]["tp_gold"] for k in ("dateline", "title", "body"))
+    named_fn = sum(scores.by_kind[k]["fn"] for k in ("dateline", "title", "body"))
+    assert named_tp / (named_tp + named_fn) >= 0.97, scores.errors
     for kind in ("dateline", "title", "body"):
         c = scores.by_kind[kind]
-        assert c["tp_pred"] >= 5 and c["fp"] <= 1, (kind, c, scores.errors)
+        assert c["tp_pred"] >= 20 and c["fp"] <= 2, (kind, c, scores.errors)
 
 
 # --- storage, views, export, retag ---------------------------------------------------------------

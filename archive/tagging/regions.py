@@ -37,6 +37,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 from archive.tagging.gazetteer import Gazetteer, Regency, bare_forms, load_gazetteer
@@ -54,7 +55,7 @@ MIN_SCORE = 2.0
 
 Field = Literal["dateline", "title", "body"]
 Status = Literal["counted", "province", "excluded", "street", "outlet", "person", "local-place",
-                 "unqualified", "dateline-only-form", "common-word"]
+                 "unqualified", "dateline-only-form", "common-word", "club"]
 
 _WORD = re.compile(r"[^\W_]+")
 # What may separate the words of one place name: spaces, a hyphen ("Muko-Muko"), the full stop
@@ -80,13 +81,18 @@ _PERSON_BEFORE = ("bapak", "pak", "ibu", "bu", "sdr", "sdri", "saudara", "saudar
 # "Tanjung Pinang", are matched whole before this is asked.)
 _LOCAL_PLACE_BEFORE = ("muara", "sungai", "tanjung", "teluk", "pulau", "bukit", "gunung",
                        "danau", "air", "lubuk", "talang", "kuala", "pangkalan", "pasar",
-                       "kampung", "dusun", "batang", "simpang", "ulu", "ilir", "tanah", "padang")
+                       "kampung", "dusun", "batang", "simpang", "tanah", "padang")
+# A football club named after its town ("PSPS Pekanbaru", "Persikomet Metro", "Semen Padang"):
+# the other team's name says nothing about where the match was.
+_CLUB_BEFORE = re.compile(r"PS[A-Z]{1,5}|Persi[a-z]+|PERSI[A-Z]+|Semen|SEMEN")
 # "Agam (35)": a person and their age, the Indonesian press's way of naming one.
 _AGE_AFTER = re.compile(r"\s*\(\s*\d{1,3}\s*(?:th|tahun|thn)?\s*\)")
 
 # Dateline: the segment before the first dash or opening parenthesis near the body's start.
 _DATELINE_END = re.compile(r"\s*(?:[–—]|\s-\s|-(?=\S)|\s-$|\()")
 _DATELINE_MAX = 90
+_DATELINE_PARAGRAPHS = 3
+_SHORT_PARAGRAPH = 160
 _DATE_WORDS = {"senin", "selasa", "rabu", "kamis", "jumat", "jum'at", "sabtu", "minggu", "ahad"}
 
 
@@ -200,15 +206,15 @@ class RegionTagger:
 
     def tag(self, title: str | None, text: str | None) -> list[RegionMatch]:
         """The regions the article is about, strongest first (ties by code)."""
-        return self._decide(self._mentions(title, text), _lead_end(_prepare(text)))
+        return self._decide(self._read(title, text))
 
     def explain(self, title: str | None, text: str | None) -> list[Mention]:
         """Every candidate mention with its fate, in reading order: for tuning the gazetteer."""
-        return self._mentions(title, text)
+        return self._read(title, text).mentions
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def _mentions(self, title: str | None, text: str | None) -> list[Mention]:
+    def _read(self, title: str | None, text: str | None) -> _Reading:
         title_text, body_text = _prepare(title), _prepare(text)
         out: list[Mention] = []
         body_start = 0
@@ -216,20 +222,39 @@ class RegionTagger:
         if dateline is not None:
             out.extend(dateline[0])
             body_start = dateline[1]
+            lead = _paragraph(body_text, dateline[2])
+        else:
+            lead = _first_paragraph(body_text)
         out.extend(self._scan(title_text, "title"))
         out.extend(self._scan(body_text, "body", start=body_start))
-        return out
+        return _Reading(out, body_text, lead)
 
-    def _dateline(self, body: str) -> tuple[list[Mention], int] | None:
-        """The dateline's place mentions and where the body proper starts, or None when the body
-        does not open with a dateline."""
-        head = body[:_DATELINE_MAX]
+    def _dateline(self, body: str) -> tuple[list[Mention], int, int] | None:
+        """The dateline's place mentions, where the body proper starts and where the dateline's
+        paragraph does, or None when the body
+        does not open with a dateline. Short opening paragraphs (a photo caption, a view counter
+        the extractor kept) are looked past."""
+        start = 0
+        for _ in range(_DATELINE_PARAGRAPHS):
+            while start < len(body) and body[start].isspace():
+                start += 1
+            found = self._dateline_at(body, start)
+            if found is not None:
+                return (*found, start)
+            newline = body.find("\n", start)
+            if newline < 0 or newline - start > _SHORT_PARAGRAPH:
+                return None
+            start = newline + 1
+        return None
+
+    def _dateline_at(self, body: str, at: int) -> tuple[list[Mention], int] | None:
+        head = body[at: at + _DATELINE_MAX]
         end = _DATELINE_END.search(head)
-        if end is None or end.start() == 0:
+        if end is None or end.start() == 0 or "\n" in head[: end.start()]:
             return None
         segment = head[: end.start()]
         mentions: list[Mention] = []
-        offset = 0
+        offset = at
         for part in segment.split(","):
             start = offset + len(part) - len(part.lstrip())
             offset += len(part) + 1
@@ -240,7 +265,7 @@ class RegionTagger:
             if found is None:
                 return None
             mentions.extend(found)
-        return mentions, end.start()
+        return mentions, at + end.start()
 
     def _dateline_part(self, part: str, start: int) -> list[Mention] | None:
         """Mentions in one comma-separated part of a dateline; None when the part is not a place,
@@ -248,9 +273,9 @@ class RegionTagger:
         words = _words(part)
         if not words:
             return []
-        if "." in part or any(ch.isdigit() for ch in part):
+        if len(words) <= 4 and ("." in part or any(ch.isdigit() for ch in part)):
             return []  # an outlet (KOMPAS.com, REPUBLIKA.CO.ID) or a date (Kamis 25/11/2021)
-        if words[0].group().casefold() in _DATE_WORDS:
+        if len(words) <= 5 and words[0].group().casefold() in _DATE_WORDS:
             return []
         if len(words) > 5 or not all(_capitalised(w.group()) for w in words):
             return None
@@ -321,6 +346,8 @@ class RegionTagger:
             return ("local-place", None)
         if last in _OUTLET_BEFORE or after_word in _OUTLET_AFTER:
             return ("outlet", None)
+        if before and _CLUB_BEFORE.fullmatch(tokens.words[i - 1]):
+            return ("club", None)
         if last in _PERSON_BEFORE or _AGE_AFTER.match(tokens.text, tokens.ends[i + n - 1]):
             return ("person", None)
         prefix_kind = self._prefix_kind(before)
@@ -349,7 +376,10 @@ class RegionTagger:
 
     # --- deciding --------------------------------------------------------------------------------
 
-    def _decide(self, mentions: list[Mention], lead_end: int) -> list[RegionMatch]:
+    def _decide(self, reading: _Reading) -> list[RegionMatch]:
+        mentions = reading.mentions
+        listed = _listed(reading)
+        lead_start, lead_end = reading.lead
         evidence: dict[str, _Evidence] = {}
         for m in mentions:
             if m.status == "counted" and m.region_code is not None and m.field != "title":
@@ -367,7 +397,7 @@ class RegionTagger:
                 ev.title += 1
             else:
                 ev.body += 1
-                ev.lead += m.start < lead_end
+                ev.lead += lead_start <= m.start < lead_end and m.start not in listed
         titled = any(ev.title for ev in evidence.values())
         focused = titled or any(ev.dateline for ev in evidence.values())
         out = []
@@ -399,9 +429,49 @@ class RegionTagger:
         return out
 
 
-def _lead_end(body: str) -> int:
-    newline = body.find("\n", 1)
-    return LEAD_CHARS if newline < 0 else min(newline, LEAD_CHARS)
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    mentions: list[Mention]
+    body: str
+    lead: tuple[int, int]
+    """The lead paragraph's span in `body` (at most LEAD_CHARS)."""
+
+
+# Between two places of one enumeration: "Bangka Tengah, Bangka Barat dan Bangka Selatan".
+_LIST_GAP = re.compile(r"\s*(?:,\s*(?:dan|serta|atau)?|dan|serta|atau|/)\s*")
+
+
+def _listed(reading: _Reading) -> set[int]:
+    """Starts of body mentions that are items of an enumeration of different regions: in the
+    lead they weigh as much as anywhere else (one of a list is not what the news is about)."""
+    body = [m for m in reading.mentions if m.field == "body" and m.status == "counted"]
+    out: set[int] = set()
+    for a, b in pairwise(body):
+        if a.region_code != b.region_code and _LIST_GAP.fullmatch(reading.body, a.end, b.start):
+            out.update((a.start, b.start))
+    return out
+
+
+def _paragraph(body: str, start: int) -> tuple[int, int]:
+    newline = body.find("\n", start)
+    end = len(body) if newline < 0 else newline
+    return start, min(end, start + LEAD_CHARS)
+
+
+def _first_paragraph(body: str) -> tuple[int, int]:
+    """The first paragraph that is not a caption or a view counter (short, no full stop at its
+    end), else the first."""
+    start = 0
+    while start < len(body):
+        newline = body.find("\n", start)
+        end = len(body) if newline < 0 else newline
+        paragraph = body[start:end].strip()
+        if paragraph and (len(paragraph) >= _SHORT_PARAGRAPH or paragraph.endswith((".", '"'))):
+            return _paragraph(body, start)
+        if newline < 0:
+            break
+        start = newline + 1
+    return _paragraph(body, 0)
 
 
 def _choose(regencies: list[_Target], prefix_kind: str | None, field: Field) -> _Target | None:
