@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Literal
@@ -291,28 +290,27 @@ class RegionTagger:
     def _scan(self, text: str, field: Field, *, start: int = 0) -> list[Mention]:
         tokens = _Tokens(text)
         out: list[Mention] = []
-        starts, folded = tokens.starts, tokens.folded
-        i = bisect_left(starts, start)
-        first_words = self._first_words
-        while i < len(folded):
-            if folded[i] not in first_words:
-                i += 1
+        folded, first_words = tokens.folded, self._first_words
+        # Only words that can begin a form are looked at: a few in a hundred.
+        candidates = [k for k, w in enumerate(folded) if w in first_words]
+        skip_to = 0
+        for i in candidates:
+            if i < skip_to or tokens.start(i) < start:
                 continue
             n, targets = self._longest_form(tokens, i)
             if not targets:
-                i += 1
                 continue
             mention = self._resolve(tokens, i, n, targets, field)
             if mention is not None:
-                a, b = starts[i], tokens.ends[i + n - 1]
+                a, b = tokens.start(i), tokens.end(i + n - 1)
                 out.append(Mention(field, text[a:b], a, b, *mention))
-            i += n
+            skip_to = i + n
         return out
 
     def _longest_form(self, tokens: _Tokens, i: int) -> tuple[int, list[_Target]]:
         limit = min(self._longest, len(tokens.folded) - i)
         n = 1
-        while n < limit and tokens.joined[i + n - 1]:
+        while n < limit and tokens.joined(i + n - 1):
             n += 1
         for size in range(n, 0, -1):
             key = tuple(tokens.folded[i: i + size])
@@ -320,7 +318,7 @@ class RegionTagger:
             if targets is None:
                 continue
             if any(t.kind == "exclusion" for t in targets) or self._cased(
-                key, tokens.words[i: i + size]
+                key, [tokens.word(k) for k in range(i, i + size)]
             ):
                 return size, targets
         return 0, []
@@ -342,13 +340,13 @@ class RegionTagger:
         last = before[-1] if before else None
         if last in _STREET_BEFORE:
             return ("street", None)
-        if last in _LOCAL_PLACE_BEFORE and _capitalised(tokens.words[i - 1]):
+        if last in _LOCAL_PLACE_BEFORE and _capitalised(tokens.word(i - 1)):
             return ("local-place", None)
         if last in _OUTLET_BEFORE or after_word in _OUTLET_AFTER:
             return ("outlet", None)
-        if before and _CLUB_BEFORE.fullmatch(tokens.words[i - 1]):
+        if before and _CLUB_BEFORE.fullmatch(tokens.word(i - 1)):
             return ("club", None)
-        if last in _PERSON_BEFORE or _AGE_AFTER.match(tokens.text, tokens.ends[i + n - 1]):
+        if last in _PERSON_BEFORE or _AGE_AFTER.match(tokens.text, tokens.end(i + n - 1)):
             return ("person", None)
         prefix_kind = self._prefix_kind(before)
         regencies = [t for t in targets if t.kind == "regency"]
@@ -509,31 +507,47 @@ def key_of(tokens: _Tokens, i: int, n: int) -> tuple[str, ...]:
 
 
 class _Tokens:
-    """A field's words, their offsets and casefolded forms, and which neighbours are joined by
-    spacing only (so may belong to one name): computed once per field."""
+    """A field's words: their spans and casefolded forms, computed once per field; which
+    neighbours are joined by spacing only (so may belong to one name) is asked lazily."""
 
-    __slots__ = ("ends", "folded", "joined", "starts", "text", "words")
+    __slots__ = ("_joined", "folded", "spans", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        matches = list(_WORD.finditer(text))
-        self.words = [m.group() for m in matches]
-        self.folded = [w.casefold() for w in self.words]
-        self.starts = [m.start() for m in matches]
-        self.ends = [m.end() for m in matches]
-        self.joined = [_joins(text[self.ends[k]: self.starts[k + 1]])
-                       for k in range(len(matches) - 1)]
+        self.spans = [m.span() for m in _WORD.finditer(text)]
+        folded = _WORD.findall(text.casefold())
+        if len(folded) != len(self.spans):  # casefolding split or joined a word: rare
+            folded = [text[a:b].casefold() for a, b in self.spans]
+        self.folded = folded
+        self._joined: dict[int, bool] = {}
+
+    def start(self, k: int) -> int:
+        return self.spans[k][0]
+
+    def end(self, k: int) -> int:
+        return self.spans[k][1]
+
+    def word(self, k: int) -> str:
+        a, b = self.spans[k]
+        return self.text[a:b]
+
+    def joined(self, k: int) -> bool:
+        """Whether word k and word k+1 are separated by spacing only."""
+        found = self._joined.get(k)
+        if found is None:
+            found = self._joined[k] = _joins(self.text[self.spans[k][1]: self.spans[k + 1][0]])
+        return found
 
     def before(self, i: int, count: int) -> list[str]:
         """Up to `count` casefolded words directly before word i, joined to it by spacing."""
         out: list[str] = []
         j = i
-        while j > 0 and len(out) < count and self.joined[j - 1]:
+        while j > 0 and len(out) < count and self.joined(j - 1):
             out.append(self.folded[j - 1])
             j -= 1
         return out[::-1]
 
     def after(self, j: int) -> str | None:
-        if j >= len(self.folded) or not self.joined[j - 1]:
+        if j >= len(self.folded) or not self.joined(j - 1):
             return None
         return self.folded[j]
