@@ -11,7 +11,9 @@ held-out part: the keyword-tagging evaluation set, labelled before the tagger fi
 Per kind, a predicted region counts under the strongest place it was found (dateline, else
 title, else body only) and a labelled region under the strongest place the text names it (or
 "unnamed" when no field does), so "body" recall says how many regions named only in the body
-were found. Prints every wrong item with the candidate mentions, then throughput. Exits 1 when
+were found. Prints every wrong item with the candidate mentions, how many of the 181 pages of
+../shared/realpages/aeb (news from outside Sumatra) get a region (each one a false positive),
+then throughput. Exits 1 when
 the overall F1 is below --min-f1.
 """
 
@@ -203,6 +205,15 @@ def main(argv: list[str] | None = None) -> int:
     print("\nwrong items:" if scores.errors else "\nwrong items: none")
     for line in scores.errors:
         print("  " + line)
+    aeb = args.realpages.parent / "aeb" / "ground-truth.json"
+    if aeb.exists():
+        # News from outside Sumatra, mostly in English: every region found there is a false one.
+        pages = json.loads(aeb.read_text(encoding="utf-8")).values()
+        wrong = [(p.get("title"), [m.region_code for m in tagger.tag(p.get("title"), body)])
+                 for p in pages if (body := p.get("articleBody"))]
+        wrong = [w for w in wrong if w[1]]
+        print(f"\naeb negatives: {len(pages)} pages from outside Sumatra, {len(wrong)} given a "
+              f"region{': ' + repr(wrong) if wrong else ''}")
     if not args.no_speed:
         n, size, secs = throughput(tagger, items)
         print(f"\nthroughput: {n} articles, {size / 1e6:.2f} MB in {secs:.3f} s = "
