@@ -40,6 +40,28 @@ from itertools import pairwise
 from typing import Literal
 
 from archive.tagging.gazetteer import Gazetteer, Regency, bare_forms, load_gazetteer
+from archive.tagging.placewords import (
+    AGE_AFTER,
+    CLUB_BEFORE,
+    DATE_WORDS,
+    DATELINE_END,
+    DATELINE_MAX,
+    DATELINE_PARAGRAPHS,
+    KAB_PREFIXES,
+    KOTA_PREFIXES,
+    LOCAL_PLACE_BEFORE,
+    OUTLET_AFTER,
+    OUTLET_BEFORE,
+    PERSON_BEFORE,
+    SHORT_PARAGRAPH,
+    STREET_BEFORE,
+    Tokens,
+    capitalised,
+    form_words,
+    key_of,
+    word_key,
+    words_of,
+)
 
 __all__ = ["Mention", "RegionMatch", "RegionTagger"]
 
@@ -55,45 +77,6 @@ MIN_SCORE = 2.0
 Field = Literal["dateline", "title", "body"]
 Status = Literal["counted", "province", "excluded", "street", "outlet", "person", "local-place",
                  "unqualified", "dateline-only-form", "common-word", "club"]
-
-_WORD = re.compile(r"[^\W_]+")
-# What may separate the words of one place name: spaces, a hyphen ("Muko-Muko"), the full stop
-# of an abbreviation ("Kab. Banyuasin").
-_JOINER = re.compile(r"\.?[ \t\u00a0]{1,3}|-|\.")
-
-# Context words, as word-key tuples (casefolded). The kind's prefixes choose between a kabupaten
-# and a kota of the same name and admit `qualified` forms.
-_KAB_PREFIXES = ("kabupaten", "kab", "pemkab", "pemerintah kabupaten", "bupati", "wakil bupati",
-                 "wabup", "penjabat bupati", "pj bupati", "plt bupati")
-_KOTA_PREFIXES = ("kota", "pemkot", "pemerintah kota", "wali kota", "walikota",
-                  "wakil wali kota", "wakil walikota", "wawako", "penjabat wali kota",
-                  "pj wali kota", "pemerintahan kota")
-_STREET_BEFORE = ("jalan", "jl", "jln", "gang", "gg", "lorong", "jalur", "lr")
-_OUTLET_BEFORE = ("tribun", "radar", "harian", "koran", "majalah")
-_OUTLET_AFTER = ("pos", "post", "ekspres", "ekspress", "express", "independent", "today", "tv",
-                 "news", "online", "terkini", "update", "bisnis", "times", "pagi", "ekspose")
-_PERSON_BEFORE = ("bapak", "pak", "ibu", "bu", "sdr", "sdri", "saudara", "saudari", "tuan",
-                  "nyonya", "ny", "kak", "mbak", "mas", "bang", "haji", "hj", "dr", "ir", "drs",
-                  "dra", "prof", "bernama", "berinisial", "alias", "almarhum", "almarhumah")
-# A capitalised generic word directly before a form makes another, local place of it: "Muara
-# Padang" is a kecamatan of Banyuasin, not Kota Padang. (Forms that begin so, "Muara Enim",
-# "Tanjung Pinang", are matched whole before this is asked.)
-_LOCAL_PLACE_BEFORE = ("muara", "sungai", "tanjung", "teluk", "pulau", "bukit", "gunung",
-                       "danau", "air", "lubuk", "talang", "kuala", "pangkalan", "pasar",
-                       "kampung", "dusun", "batang", "simpang", "tanah", "padang")
-# A football club named after its town ("PSPS Pekanbaru", "Persikomet Metro", "Semen Padang"):
-# the other team's name says nothing about where the match was.
-_CLUB_BEFORE = re.compile(r"PS[A-Z]{1,5}|Persi[a-z]+|PERSI[A-Z]+|Semen|SEMEN")
-# "Agam (35)": a person and their age, the Indonesian press's way of naming one.
-_AGE_AFTER = re.compile(r"\s*\(\s*\d{1,3}\s*(?:th|tahun|thn)?\s*\)")
-
-# Dateline: the segment before the first dash or opening parenthesis near the body's start.
-_DATELINE_END = re.compile(r"\s*(?:[–—]|\s-\s|-(?=\S)|\s-$|\()")
-_DATELINE_MAX = 90
-_DATELINE_PARAGRAPHS = 3
-_SHORT_PARAGRAPH = 160
-_DATE_WORDS = {"senin", "selasa", "rabu", "kamis", "jumat", "jum'at", "sabtu", "minggu", "ahad"}
-
 
 @dataclass(frozen=True, slots=True)
 class RegionMatch:
@@ -140,18 +123,6 @@ class _Evidence:
     forms: set[str] = field(default_factory=set)
 
 
-def _words(text: str) -> list[re.Match[str]]:
-    return list(_WORD.finditer(text))
-
-
-def _key(words: list[str]) -> tuple[str, ...]:
-    return tuple(w.casefold() for w in words)
-
-
-def _form_words(form: str) -> list[str]:
-    return [m.group() for m in _WORD.finditer(form)]
-
-
 def _prepare(text: str | None) -> str:
     if not text:
         return ""
@@ -183,15 +154,15 @@ class RegionTagger:
             self._add(phrase, _Target("exclusion", None, "exclusion"))
         self._longest = max(len(k) for k in self._index)
         self._first_words = {k[0] for k in self._index}
-        self._common = {_key(_form_words(w)) for w in self.gazetteer.common_words}
+        self._common = {word_key(form_words(w)) for w in self.gazetteer.common_words}
         self._prefixes = {
-            "kabupaten": {_key(p.split()) for p in _KAB_PREFIXES},
-            "kota": {_key(p.split()) for p in _KOTA_PREFIXES},
+            "kabupaten": {word_key(p.split()) for p in KAB_PREFIXES},
+            "kota": {word_key(p.split()) for p in KOTA_PREFIXES},
         }
 
     def _add(self, form: str, target: _Target) -> None:
-        words = _form_words(form)
-        key = _key(words)
+        words = form_words(form)
+        key = word_key(words)
         targets = self._index.setdefault(key, [])
         if target not in targets:
             targets.append(target)
@@ -234,21 +205,21 @@ class RegionTagger:
         does not open with a dateline. Short opening paragraphs (a photo caption, a view counter
         the extractor kept) are looked past."""
         start = 0
-        for _ in range(_DATELINE_PARAGRAPHS):
+        for _ in range(DATELINE_PARAGRAPHS):
             while start < len(body) and body[start].isspace():
                 start += 1
             found = self._dateline_at(body, start)
             if found is not None:
                 return (*found, start)
             newline = body.find("\n", start)
-            if newline < 0 or newline - start > _SHORT_PARAGRAPH:
+            if newline < 0 or newline - start > SHORT_PARAGRAPH:
                 return None
             start = newline + 1
         return None
 
     def _dateline_at(self, body: str, at: int) -> tuple[list[Mention], int] | None:
-        head = body[at: at + _DATELINE_MAX]
-        end = _DATELINE_END.search(head)
+        head = body[at: at + DATELINE_MAX]
+        end = DATELINE_END.search(head)
         if end is None or end.start() == 0 or "\n" in head[: end.start()]:
             return None
         segment = head[: end.start()]
@@ -269,14 +240,14 @@ class RegionTagger:
     def _dateline_part(self, part: str, start: int) -> list[Mention] | None:
         """Mentions in one comma-separated part of a dateline; None when the part is not a place,
         an outlet or a date (then the segment is a sentence, not a dateline)."""
-        words = _words(part)
+        words = words_of(part)
         if not words:
             return []
         if len(words) <= 4 and ("." in part or any(ch.isdigit() for ch in part)):
             return []  # an outlet (KOMPAS.com, REPUBLIKA.CO.ID) or a date (Kamis 25/11/2021)
-        if len(words) <= 5 and words[0].group().casefold() in _DATE_WORDS:
+        if len(words) <= 5 and words[0].group().casefold() in DATE_WORDS:
             return []
-        if len(words) > 5 or not all(_capitalised(w.group()) for w in words):
+        if len(words) > 5 or not all(capitalised(w.group()) for w in words):
             return None
         found = self._scan(part, "dateline")
         if found and found[0].start == words[0].start() and found[-1].end == words[-1].end():
@@ -288,7 +259,7 @@ class RegionTagger:
         return []
 
     def _scan(self, text: str, field: Field, *, start: int = 0) -> list[Mention]:
-        tokens = _Tokens(text)
+        tokens = Tokens(text)
         out: list[Mention] = []
         folded, first_words = tokens.folded, self._first_words
         # Only words that can begin a form are looked at: a few in a hundred.
@@ -307,7 +278,7 @@ class RegionTagger:
             skip_to = i + n
         return out
 
-    def _longest_form(self, tokens: _Tokens, i: int) -> tuple[int, list[_Target]]:
+    def _longest_form(self, tokens: Tokens, i: int) -> tuple[int, list[_Target]]:
         limit = min(self._longest, len(tokens.folded) - i)
         n = 1
         while n < limit and tokens.joined(i + n - 1):
@@ -326,27 +297,27 @@ class RegionTagger:
     def _cased(self, key: tuple[str, ...], chunk: list[str]) -> bool:
         caps = self._caps[key]
         return all(
-            (w.isupper() if must_be_caps else _capitalised(w))
+            (w.isupper() if must_be_caps else capitalised(w))
             for w, must_be_caps in zip(chunk, caps, strict=True)
         )
 
     def _resolve(
-        self, tokens: _Tokens, i: int, n: int, targets: list[_Target], field: Field
+        self, tokens: Tokens, i: int, n: int, targets: list[_Target], field: Field
     ) -> tuple[Status, str | None] | None:
         if any(t.kind == "exclusion" for t in targets):
             return ("excluded", None)
         before = tokens.before(i, 3)
         after_word = tokens.after(i + n)
         last = before[-1] if before else None
-        if last in _STREET_BEFORE:
+        if last in STREET_BEFORE:
             return ("street", None)
-        if last in _LOCAL_PLACE_BEFORE and _capitalised(tokens.word(i - 1)):
+        if last in LOCAL_PLACE_BEFORE and capitalised(tokens.word(i - 1)):
             return ("local-place", None)
-        if last in _OUTLET_BEFORE or after_word in _OUTLET_AFTER:
+        if last in OUTLET_BEFORE or after_word in OUTLET_AFTER:
             return ("outlet", None)
-        if before and _CLUB_BEFORE.fullmatch(tokens.word(i - 1)):
+        if before and CLUB_BEFORE.fullmatch(tokens.word(i - 1)):
             return ("club", None)
-        if last in _PERSON_BEFORE or _AGE_AFTER.match(tokens.text, tokens.end(i + n - 1)):
+        if last in PERSON_BEFORE or AGE_AFTER.match(tokens.text, tokens.end(i + n - 1)):
             return ("person", None)
         prefix_kind = self._prefix_kind(before)
         regencies = [t for t in targets if t.kind == "regency"]
@@ -464,7 +435,7 @@ def _first_paragraph(body: str) -> tuple[int, int]:
         newline = body.find("\n", start)
         end = len(body) if newline < 0 else newline
         paragraph = body[start:end].strip()
-        if paragraph and (len(paragraph) >= _SHORT_PARAGRAPH or paragraph.endswith((".", '"'))):
+        if paragraph and (len(paragraph) >= SHORT_PARAGRAPH or paragraph.endswith((".", '"'))):
             return _paragraph(body, start)
         if newline < 0:
             break
@@ -491,63 +462,3 @@ def _choose(regencies: list[_Target], prefix_kind: str | None, field: Field) -> 
         if t.mode == "bare":
             return t
     return None
-
-
-def _capitalised(word: str) -> bool:
-    return word[:1].isupper() or word[:1].isdigit()
-
-
-def _joins(gap: str) -> bool:
-    # Most gaps are one space: answered without the regex.
-    return gap == " " or (len(gap) <= 4 and _JOINER.fullmatch(gap) is not None)
-
-
-def key_of(tokens: _Tokens, i: int, n: int) -> tuple[str, ...]:
-    return tuple(tokens.folded[i: i + n])
-
-
-class _Tokens:
-    """A field's words: their spans and casefolded forms, computed once per field; which
-    neighbours are joined by spacing only (so may belong to one name) is asked lazily."""
-
-    __slots__ = ("_joined", "folded", "spans", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.spans = [m.span() for m in _WORD.finditer(text)]
-        folded = _WORD.findall(text.casefold())
-        if len(folded) != len(self.spans):  # casefolding split or joined a word: rare
-            folded = [text[a:b].casefold() for a, b in self.spans]
-        self.folded = folded
-        self._joined: dict[int, bool] = {}
-
-    def start(self, k: int) -> int:
-        return self.spans[k][0]
-
-    def end(self, k: int) -> int:
-        return self.spans[k][1]
-
-    def word(self, k: int) -> str:
-        a, b = self.spans[k]
-        return self.text[a:b]
-
-    def joined(self, k: int) -> bool:
-        """Whether word k and word k+1 are separated by spacing only."""
-        found = self._joined.get(k)
-        if found is None:
-            found = self._joined[k] = _joins(self.text[self.spans[k][1]: self.spans[k + 1][0]])
-        return found
-
-    def before(self, i: int, count: int) -> list[str]:
-        """Up to `count` casefolded words directly before word i, joined to it by spacing."""
-        out: list[str] = []
-        j = i
-        while j > 0 and len(out) < count and self.joined(j - 1):
-            out.append(self.folded[j - 1])
-            j -= 1
-        return out[::-1]
-
-    def after(self, j: int) -> str | None:
-        if j >= len(self.folded) or not self.joined(j - 1):
-            return None
-        return self.folded[j]
