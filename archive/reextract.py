@@ -94,6 +94,7 @@ def _reextract_article(session: Session, article: Article, stats: ReextractStats
     article.language = record.language or article.language
     article.word_count = len(record.text.split())
     article.taxonomy_version = None  # its tags describe the old text: `retag` redoes them
+    article.gazetteer_version = None  # and so do its regions
     # Copies are groups of one text, their original the earliest published: a new text or a
     # new date can change both.
     relink_copies(session, old_hash)

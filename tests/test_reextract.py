@@ -25,7 +25,8 @@ def test_reextract_rebuilds_texts_from_the_kept_raw_pages(writer) -> None:  # ty
     store = ArchiveStore(writer)
     store.ensure_site(SiteInfo("bkkbn-sumsel", "http://sumsel.example.go.id/", "Sumatera Selatan"))
     store.save(Page(site="bkkbn-sumsel", fetched_url=url, canonical_url=url, record=record,
-                    text_hash=text_hash(record.text), raw_html=raw, fetched_at=datetime.now(UTC)))
+                    text_hash=text_hash(record.text), raw_html=raw, fetched_at=datetime.now(UTC),
+                    regions=[], gazetteer_version="regions-of-the-old-text"))
 
     stats = reextract_all(writer)
     assert (stats.articles, stats.changed, stats.kept) == (1, 1, 0)
@@ -35,6 +36,7 @@ def test_reextract_rebuilds_texts_from_the_kept_raw_pages(writer) -> None:  # ty
         assert article.text_hash == text_hash(good_text)
         assert article.revisions[0].text == good_text
         assert article.taxonomy_version is None  # its tags are re-done by `warta retag`
+        assert article.gazetteer_version is None  # and its regions
     assert reextract_all(writer).unchanged == 1
 
 

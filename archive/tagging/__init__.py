@@ -1,7 +1,9 @@
-"""The tag stage: what an article is about. Pure: no Scrapy, no DB (storage is archive/store.py).
+"""The tag stage: what an article is about. Pure: no Scrapy, no DB (storage: archive/store.py,
+archive/store_regions.py).
 
 - keywords.py, taxonomy.py, taxonomy.toml: taxonomy tags (bangga-kencana, stunting, ...).
-- gazetteer.py, regions.toml, regions.py: the kabupaten/kota of Sumatra the article is about.
+- gazetteer.py, regions.toml, regions.py, placewords.py: the kabupaten/kota of Sumatra the
+  article is about.
 
 The names other code uses are re-exported here: `from archive.tagging import Tagger`.
 """

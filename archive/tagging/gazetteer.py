@@ -36,7 +36,7 @@ KIND_PREFIX = {"kabupaten": "Kabupaten", "kota": "Kota"}
 _TOP_KEYS = {"provinces", "regencies", "exclusions"}
 _PROVINCE_KEYS = {"name", "aliases"}
 _REGENCY_KEYS = {"kind", "name", "aliases", "qualified", "dateline"}
-_EXCLUSION_KEYS = {"phrases"}
+_EXCLUSION_KEYS = {"phrases", "common_words"}
 _FORM = re.compile(r"[^\W_][\w.' -]*[\w.]", re.UNICODE)
 
 Kind = Literal["kabupaten", "kota"]
@@ -91,6 +91,8 @@ class Gazetteer:
     provinces: tuple[Province, ...]
     regencies: tuple[Regency, ...]
     exclusions: tuple[str, ...]
+    common_words: tuple[str, ...]
+    """Forms that are also ordinary words ("Medan": terrain); a Title Case title proves nothing."""
     source: str
     version: str
 
@@ -125,17 +127,18 @@ def parse_gazetteer(text: str, source: str = "<gazetteer>") -> Gazetteer:
     provinces = _provinces(source, doc.get("provinces"))
     by_code = {p.code: p for p in provinces}
     regencies = _regencies(source, doc.get("regencies"), by_code)
-    exclusions = _exclusions(source, doc.get("exclusions", {}))
+    exclusions, common_words = _exclusions(source, doc.get("exclusions", {}))
     _check_ambiguity(source, provinces, regencies)
     payload = {
         "matching_revision": MATCHING_REVISION,
         "provinces": [asdict(p) for p in provinces],
         "regencies": [asdict(r) for r in regencies],
         "exclusions": list(exclusions),
+        "common_words": list(common_words),
     }
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     version = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
-    return Gazetteer(provinces, regencies, exclusions, source, version)
+    return Gazetteer(provinces, regencies, exclusions, common_words, source, version)
 
 
 def _table(source: str, raw: object, what: str) -> Mapping[str, object]:
@@ -189,11 +192,11 @@ def _regencies(
     return tuple(sorted(out, key=lambda r: r.code))
 
 
-def _exclusions(source: str, raw: object) -> tuple[str, ...]:
+def _exclusions(source: str, raw: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if not isinstance(raw, Mapping):
         raise GazetteerError(source, "[exclusions] must be a table")
     check = _Fields(source, "[exclusions]", raw, _EXCLUSION_KEYS)
-    return check.forms("phrases")
+    return check.forms("phrases"), check.forms("common_words")
 
 
 def _check_ambiguity(

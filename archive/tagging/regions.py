@@ -21,10 +21,14 @@ How it reads an article:
    there ("Kabupaten Batubara", not the surname). A street ("Jalan Lampung", "Jl. Mesuji"), an
    outlet ("Tribun Medan", "Lampung Post"), or a person ("Pak Agam", "Agam (35)") is not a
    place mention. A province name is never a regency.
-4. score = 4 for the dateline + 3 per title mention + 1 per body mention (at most
-   BODY_MENTION_CAP). A region is kept when score >= MIN_SCORE: one body mention is a passing
-   one. A region named only in the dateline is dropped when the title names another one
-   (press releases filed from the provincial office: "Palembang – ... di Banyuasin").
+4. score = 4 for the dateline + 3 per title mention + 2 per mention in the lead (the first
+   paragraph) + 1 per other body mention (at most BODY_MENTION_CAP). A region is kept when
+   score >= MIN_SCORE: one mention deep in the body is a passing one, and so is a single mention
+   anywhere in the body of an article whose dateline or title names a region. A region named
+   only in the dateline is dropped when the title names another one (press releases filed from
+   the provincial office: "Palembang – ... di Banyuasin"). Forms that are also common words
+   ("Medan", "Padang", "Batu Bara") count in the title only when the body names the place too:
+   titles are Title Case, so their capitals prove nothing.
 """
 
 from __future__ import annotations
@@ -32,49 +36,47 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 from archive.tagging.gazetteer import Gazetteer, Regency, bare_forms, load_gazetteer
+from archive.tagging.placewords import (
+    AGE_AFTER,
+    CLUB_BEFORE,
+    DATE_WORDS,
+    DATELINE_END,
+    DATELINE_MAX,
+    DATELINE_PARAGRAPHS,
+    KAB_PREFIXES,
+    KOTA_PREFIXES,
+    LOCAL_PLACE_BEFORE,
+    OUTLET_AFTER,
+    OUTLET_BEFORE,
+    PERSON_BEFORE,
+    SHORT_PARAGRAPH,
+    STREET_BEFORE,
+    Tokens,
+    capitalised,
+    form_words,
+    key_of,
+    word_key,
+    words_of,
+)
 
 __all__ = ["Mention", "RegionMatch", "RegionTagger"]
 
 DATELINE_WEIGHT = 4.0
 TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
+LEAD_WEIGHT = 2.0
+"""A body mention in the lead (the first paragraph, at most LEAD_CHARS): where the news is."""
+LEAD_CHARS = 400
 BODY_MENTION_CAP = 6
 MIN_SCORE = 2.0
 
 Field = Literal["dateline", "title", "body"]
-Status = Literal["counted", "province", "excluded", "street", "outlet", "person", "unqualified",
-                 "dateline-only-form"]
-
-_WORD = re.compile(r"[^\W_]+")
-# What may separate the words of one place name: spaces, a hyphen ("Muko-Muko"), the full stop
-# of an abbreviation ("Kab. Banyuasin").
-_JOINER = re.compile(r"\.?[ \t\u00a0]{1,3}|-|\.")
-
-# Context words, as word-key tuples (casefolded). The kind's prefixes choose between a kabupaten
-# and a kota of the same name and admit `qualified` forms.
-_KAB_PREFIXES = ("kabupaten", "kab", "pemkab", "pemerintah kabupaten", "bupati", "wakil bupati",
-                 "wabup", "penjabat bupati", "pj bupati", "plt bupati")
-_KOTA_PREFIXES = ("kota", "pemkot", "pemerintah kota", "wali kota", "walikota",
-                  "wakil wali kota", "wakil walikota", "wawako", "penjabat wali kota",
-                  "pj wali kota", "pemerintahan kota")
-_STREET_BEFORE = ("jalan", "jl", "jln", "gang", "gg", "lorong", "jalur", "lr")
-_OUTLET_BEFORE = ("tribun", "radar", "harian", "koran", "majalah")
-_OUTLET_AFTER = ("pos", "post", "ekspres", "ekspress", "express", "independent", "today", "tv",
-                 "news", "online", "terkini", "update", "bisnis", "times", "pagi", "ekspose")
-_PERSON_BEFORE = ("bapak", "pak", "ibu", "bu", "sdr", "sdri", "saudara", "saudari", "tuan",
-                  "nyonya", "ny", "kak", "mbak", "mas", "bang", "haji", "hj", "dr", "ir", "drs",
-                  "dra", "prof", "bernama", "berinisial", "alias", "almarhum", "almarhumah")
-# "Agam (35)": a person and their age, the Indonesian press's way of naming one.
-_AGE_AFTER = re.compile(r"\s*\(\s*\d{1,3}\s*(?:th|tahun|thn)?\s*\)")
-
-# Dateline: the segment before the first dash or opening parenthesis near the body's start.
-_DATELINE_END = re.compile(r"\s*(?:[–—]|\s-\s|-(?=\S)|\s-$|\()")
-_DATELINE_MAX = 90
-_DATE_WORDS = {"senin", "selasa", "rabu", "kamis", "jumat", "jum'at", "sabtu", "minggu", "ahad"}
-
+Status = Literal["counted", "province", "excluded", "street", "outlet", "person", "local-place",
+                 "unqualified", "dateline-only-form", "common-word", "club"]
 
 @dataclass(frozen=True, slots=True)
 class RegionMatch:
@@ -116,19 +118,9 @@ class _Evidence:
     dateline: bool = False
     title: int = 0
     body: int = 0
+    lead: int = 0
+    """Of `body`, the mentions in the lead."""
     forms: set[str] = field(default_factory=set)
-
-
-def _words(text: str) -> list[re.Match[str]]:
-    return list(_WORD.finditer(text))
-
-
-def _key(words: list[str]) -> tuple[str, ...]:
-    return tuple(w.casefold() for w in words)
-
-
-def _form_words(form: str) -> list[str]:
-    return [m.group() for m in _WORD.finditer(form)]
 
 
 def _prepare(text: str | None) -> str:
@@ -161,14 +153,16 @@ class RegionTagger:
         for phrase in self.gazetteer.exclusions:
             self._add(phrase, _Target("exclusion", None, "exclusion"))
         self._longest = max(len(k) for k in self._index)
+        self._first_words = {k[0] for k in self._index}
+        self._common = {word_key(form_words(w)) for w in self.gazetteer.common_words}
         self._prefixes = {
-            "kabupaten": {_key(p.split()) for p in _KAB_PREFIXES},
-            "kota": {_key(p.split()) for p in _KOTA_PREFIXES},
+            "kabupaten": {word_key(p.split()) for p in KAB_PREFIXES},
+            "kota": {word_key(p.split()) for p in KOTA_PREFIXES},
         }
 
     def _add(self, form: str, target: _Target) -> None:
-        words = _form_words(form)
-        key = _key(words)
+        words = form_words(form)
+        key = word_key(words)
         targets = self._index.setdefault(key, [])
         if target not in targets:
             targets.append(target)
@@ -182,15 +176,15 @@ class RegionTagger:
 
     def tag(self, title: str | None, text: str | None) -> list[RegionMatch]:
         """The regions the article is about, strongest first (ties by code)."""
-        return self._decide(self._mentions(title, text))
+        return self._decide(self._read(title, text))
 
     def explain(self, title: str | None, text: str | None) -> list[Mention]:
         """Every candidate mention with its fate, in reading order: for tuning the gazetteer."""
-        return self._mentions(title, text)
+        return self._read(title, text).mentions
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def _mentions(self, title: str | None, text: str | None) -> list[Mention]:
+    def _read(self, title: str | None, text: str | None) -> _Reading:
         title_text, body_text = _prepare(title), _prepare(text)
         out: list[Mention] = []
         body_start = 0
@@ -198,20 +192,39 @@ class RegionTagger:
         if dateline is not None:
             out.extend(dateline[0])
             body_start = dateline[1]
+            lead = _paragraph(body_text, dateline[2])
+        else:
+            lead = _first_paragraph(body_text)
         out.extend(self._scan(title_text, "title"))
         out.extend(self._scan(body_text, "body", start=body_start))
-        return out
+        return _Reading(out, body_text, lead)
 
-    def _dateline(self, body: str) -> tuple[list[Mention], int] | None:
-        """The dateline's place mentions and where the body proper starts, or None when the body
-        does not open with a dateline."""
-        head = body[:_DATELINE_MAX]
-        end = _DATELINE_END.search(head)
-        if end is None or end.start() == 0:
+    def _dateline(self, body: str) -> tuple[list[Mention], int, int] | None:
+        """The dateline's place mentions, where the body proper starts and where the dateline's
+        paragraph does, or None when the body
+        does not open with a dateline. Short opening paragraphs (a photo caption, a view counter
+        the extractor kept) are looked past."""
+        start = 0
+        for _ in range(DATELINE_PARAGRAPHS):
+            while start < len(body) and body[start].isspace():
+                start += 1
+            found = self._dateline_at(body, start)
+            if found is not None:
+                return (*found, start)
+            newline = body.find("\n", start)
+            if newline < 0 or newline - start > SHORT_PARAGRAPH:
+                return None
+            start = newline + 1
+        return None
+
+    def _dateline_at(self, body: str, at: int) -> tuple[list[Mention], int] | None:
+        head = body[at: at + DATELINE_MAX]
+        end = DATELINE_END.search(head)
+        if end is None or end.start() == 0 or "\n" in head[: end.start()]:
             return None
         segment = head[: end.start()]
         mentions: list[Mention] = []
-        offset = 0
+        offset = at
         for part in segment.split(","):
             start = offset + len(part) - len(part.lstrip())
             offset += len(part) + 1
@@ -222,19 +235,19 @@ class RegionTagger:
             if found is None:
                 return None
             mentions.extend(found)
-        return mentions, end.start()
+        return mentions, at + end.start()
 
     def _dateline_part(self, part: str, start: int) -> list[Mention] | None:
         """Mentions in one comma-separated part of a dateline; None when the part is not a place,
         an outlet or a date (then the segment is a sentence, not a dateline)."""
-        words = _words(part)
+        words = words_of(part)
         if not words:
             return []
-        if "." in part or any(ch.isdigit() for ch in part):
+        if len(words) <= 4 and ("." in part or any(ch.isdigit() for ch in part)):
             return []  # an outlet (KOMPAS.com, REPUBLIKA.CO.ID) or a date (Kamis 25/11/2021)
-        if words[0].group().casefold() in _DATE_WORDS:
+        if len(words) <= 5 and words[0].group().casefold() in DATE_WORDS:
             return []
-        if len(words) > 5 or not all(_capitalised(w.group()) for w in words):
+        if len(words) > 5 or not all(capitalised(w.group()) for w in words):
             return None
         found = self._scan(part, "dateline")
         if found and found[0].start == words[0].start() and found[-1].end == words[-1].end():
@@ -246,75 +259,72 @@ class RegionTagger:
         return []
 
     def _scan(self, text: str, field: Field, *, start: int = 0) -> list[Mention]:
-        words = _words(text)
+        tokens = Tokens(text)
         out: list[Mention] = []
-        i = 0
-        if start:
-            while i < len(words) and words[i].start() < start:
-                i += 1
-        while i < len(words):
-            n, targets = self._longest_form(text, words, i)
-            if not targets:
-                i += 1
+        folded, first_words = tokens.folded, self._first_words
+        # Only words that can begin a form are looked at: a few in a hundred.
+        candidates = [k for k, w in enumerate(folded) if w in first_words]
+        skip_to = 0
+        for i in candidates:
+            if i < skip_to or tokens.start(i) < start:
                 continue
-            first, last = words[i], words[i + n - 1]
-            mention = self._resolve(text, words, i, n, targets, field)
+            n, targets = self._longest_form(tokens, i)
+            if not targets:
+                continue
+            mention = self._resolve(tokens, i, n, targets, field)
             if mention is not None:
-                out.append(Mention(field, text[first.start():last.end()], first.start(),
-                                   last.end(), *mention))
-            i += n
+                a, b = tokens.start(i), tokens.end(i + n - 1)
+                out.append(Mention(field, text[a:b], a, b, *mention))
+            skip_to = i + n
         return out
 
-    def _longest_form(
-        self, text: str, words: list[re.Match[str]], i: int
-    ) -> tuple[int, list[_Target]]:
-        limit = min(self._longest, len(words) - i)
+    def _longest_form(self, tokens: Tokens, i: int) -> tuple[int, list[_Target]]:
+        limit = min(self._longest, len(tokens.folded) - i)
         n = 1
-        while n < limit and _JOINER.fullmatch(text, words[i + n - 1].end(), words[i + n].start()):
+        while n < limit and tokens.joined(i + n - 1):
             n += 1
         for size in range(n, 0, -1):
-            chunk = [w.group() for w in words[i: i + size]]
-            key = _key(chunk)
+            key = tuple(tokens.folded[i: i + size])
             targets = self._index.get(key)
             if targets is None:
                 continue
-            is_exclusion = any(t.kind == "exclusion" for t in targets)
-            if is_exclusion or self._cased(key, chunk):
+            if any(t.kind == "exclusion" for t in targets) or self._cased(
+                key, [tokens.word(k) for k in range(i, i + size)]
+            ):
                 return size, targets
         return 0, []
 
     def _cased(self, key: tuple[str, ...], chunk: list[str]) -> bool:
         caps = self._caps[key]
         return all(
-            (w.isupper() if must_be_caps else _capitalised(w))
+            (w.isupper() if must_be_caps else capitalised(w))
             for w, must_be_caps in zip(chunk, caps, strict=True)
         )
 
     def _resolve(
-        self,
-        text: str,
-        words: list[re.Match[str]],
-        i: int,
-        n: int,
-        targets: list[_Target],
-        field: Field,
+        self, tokens: Tokens, i: int, n: int, targets: list[_Target], field: Field
     ) -> tuple[Status, str | None] | None:
         if any(t.kind == "exclusion" for t in targets):
             return ("excluded", None)
-        before = _words_before(text, words, i, 3)
-        after_word = _word_after(text, words, i + n)
-        if before[-1:] and before[-1] in _STREET_BEFORE:
+        before = tokens.before(i, 3)
+        after_word = tokens.after(i + n)
+        last = before[-1] if before else None
+        if last in STREET_BEFORE:
             return ("street", None)
-        if (before[-1:] and before[-1] in _OUTLET_BEFORE) or after_word in _OUTLET_AFTER:
+        if last in LOCAL_PLACE_BEFORE and capitalised(tokens.word(i - 1)):
+            return ("local-place", None)
+        if last in OUTLET_BEFORE or after_word in OUTLET_AFTER:
             return ("outlet", None)
-        if (before[-1:] and before[-1] in _PERSON_BEFORE) or _AGE_AFTER.match(
-            text, words[i + n - 1].end()
-        ):
+        if before and CLUB_BEFORE.fullmatch(tokens.word(i - 1)):
+            return ("club", None)
+        if last in PERSON_BEFORE or AGE_AFTER.match(tokens.text, tokens.end(i + n - 1)):
             return ("person", None)
         prefix_kind = self._prefix_kind(before)
         regencies = [t for t in targets if t.kind == "regency"]
         chosen = _choose(regencies, prefix_kind, field)
         if chosen is not None:
+            if field == "title" and prefix_kind is None and key_of(tokens, i, n) in self._common:
+                return ("common-word", chosen.code)
             return ("counted", chosen.code)
         if any(t.kind == "province" for t in targets):
             return ("province", None)
@@ -335,11 +345,19 @@ class RegionTagger:
 
     # --- deciding --------------------------------------------------------------------------------
 
-    def _decide(self, mentions: list[Mention]) -> list[RegionMatch]:
+    def _decide(self, reading: _Reading) -> list[RegionMatch]:
+        mentions = reading.mentions
+        listed = _listed(reading)
+        lead_start, lead_end = reading.lead
         evidence: dict[str, _Evidence] = {}
         for m in mentions:
-            if m.status != "counted" or m.region_code is None:
+            if m.status == "counted" and m.region_code is not None and m.field != "title":
+                evidence.setdefault(m.region_code, _Evidence())
+        for m in mentions:
+            if m.region_code is None or m.status not in ("counted", "common-word"):
                 continue
+            if m.status == "common-word" and m.region_code not in evidence:
+                continue  # "Medan Berat Menuju Ladang": a Title Case word, unless the body agrees
             ev = evidence.setdefault(m.region_code, _Evidence())
             ev.forms.add(m.text)
             if m.field == "dateline":
@@ -348,15 +366,22 @@ class RegionTagger:
                 ev.title += 1
             else:
                 ev.body += 1
+                ev.lead += lead_start <= m.start < lead_end and m.start not in listed
         titled = any(ev.title for ev in evidence.values())
+        focused = titled or any(ev.dateline for ev in evidence.values())
         out = []
         for code, ev in evidence.items():
+            if not (ev.dateline or ev.title or ev.body):
+                continue
             if ev.dateline and not ev.title and not ev.body and titled:
                 continue  # filed from here, about the place the title names
+            if focused and not (ev.dateline or ev.title) and ev.body < 2:
+                continue  # named once beside the place the story is about
             score = (
                 DATELINE_WEIGHT * ev.dateline
                 + TITLE_WEIGHT * ev.title
-                + BODY_WEIGHT * min(ev.body, BODY_MENTION_CAP)
+                + BODY_WEIGHT * min(ev.body - ev.lead, BODY_MENTION_CAP)
+                + LEAD_WEIGHT * ev.lead
             )
             if score < MIN_SCORE:
                 continue
@@ -371,6 +396,51 @@ class RegionTagger:
             ))
         out.sort(key=lambda m: (-m.score, m.region_code))
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    mentions: list[Mention]
+    body: str
+    lead: tuple[int, int]
+    """The lead paragraph's span in `body` (at most LEAD_CHARS)."""
+
+
+# Between two places of one enumeration: "Bangka Tengah, Bangka Barat dan Bangka Selatan".
+_LIST_GAP = re.compile(r"\s*(?:,\s*(?:dan|serta|atau)?|dan|serta|atau|/)\s*")
+
+
+def _listed(reading: _Reading) -> set[int]:
+    """Starts of body mentions that are items of an enumeration of different regions: in the
+    lead they weigh as much as anywhere else (one of a list is not what the news is about)."""
+    body = [m for m in reading.mentions if m.field == "body" and m.status == "counted"]
+    out: set[int] = set()
+    for a, b in pairwise(body):
+        if a.region_code != b.region_code and _LIST_GAP.fullmatch(reading.body, a.end, b.start):
+            out.update((a.start, b.start))
+    return out
+
+
+def _paragraph(body: str, start: int) -> tuple[int, int]:
+    newline = body.find("\n", start)
+    end = len(body) if newline < 0 else newline
+    return start, min(end, start + LEAD_CHARS)
+
+
+def _first_paragraph(body: str) -> tuple[int, int]:
+    """The first paragraph that is not a caption or a view counter (short, no full stop at its
+    end), else the first."""
+    start = 0
+    while start < len(body):
+        newline = body.find("\n", start)
+        end = len(body) if newline < 0 else newline
+        paragraph = body[start:end].strip()
+        if paragraph and (len(paragraph) >= SHORT_PARAGRAPH or paragraph.endswith((".", '"'))):
+            return _paragraph(body, start)
+        if newline < 0:
+            break
+        start = newline + 1
+    return _paragraph(body, 0)
 
 
 def _choose(regencies: list[_Target], prefix_kind: str | None, field: Field) -> _Target | None:
@@ -392,30 +462,3 @@ def _choose(regencies: list[_Target], prefix_kind: str | None, field: Field) -> 
         if t.mode == "bare":
             return t
     return None
-
-
-def _capitalised(word: str) -> bool:
-    return word[:1].isupper() or word[:1].isdigit()
-
-
-def _words_before(text: str, words: list[re.Match[str]], i: int, count: int) -> list[str]:
-    """Up to `count` casefolded words directly before word i, each joined to the next by
-    spacing (or an abbreviation's full stop) only."""
-    out: list[str] = []
-    j = i
-    while j > 0 and len(out) < count:
-        prev = words[j - 1]
-        if not _JOINER.fullmatch(text, prev.end(), words[j].start()):
-            break
-        out.append(prev.group().casefold())
-        j -= 1
-    return out[::-1]
-
-
-def _word_after(text: str, words: list[re.Match[str]], j: int) -> str | None:
-    if j >= len(words):
-        return None
-    prev_end = words[j - 1].end()
-    if not _JOINER.fullmatch(text, prev_end, words[j].start()):
-        return None
-    return words[j].group().casefold()

@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from archive.db import make_engine, session_factory
 from archive.fingerprint import normalise_text
@@ -125,6 +125,29 @@ def test_feed_export_keeps_working(crawled) -> None:  # type: ignore[no-untyped-
     assert len(exported) == 32
     assert {"url", "title", "text", "published_at", "tags", "outcome"} <= set(exported[0])
     assert {e["outcome"] for e in exported} == {"new"}
+
+
+def test_the_crawl_tags_where_each_story_happened(crawled, sessions) -> None:  # type: ignore[no-untyped-def]
+    """The tag stage's regions, stored with their gazetteer version, match the labelled set
+    (tests/fixtures/regions_labelled.toml) for every crawled article."""
+    from archive.models import ArticleRegion
+    from archive.tagging.gazetteer import load_gazetteer
+    from bench.regions_eval import load_items
+
+    labels = {i.title: set(i.regions) for i in load_items(realpages=None)
+              if i.id.startswith("sampleweb:")}
+    with sessions() as session:
+        found: dict[int, set[str]] = {}
+        for article_id, code in session.execute(
+            select(ArticleRegion.article_id, ArticleRegion.region_code)
+        ):
+            found.setdefault(article_id, set()).add(code)
+        articles = session.scalars(select(Article)).all()
+        regencies = dict(session.execute(text("SELECT url, regencies FROM v_articles")).all())
+    assert {a.gazetteer_version for a in articles} == {load_gazetteer().version}
+    assert {a.title: found.get(a.id, set()) for a in articles} == labels
+    okus = [url for url, names in regencies.items() if "okus" in url]
+    assert okus and {regencies[u] for u in okus} == {"Kabupaten Ogan Komering Ulu Selatan"}
 
 
 def test_second_crawl_updates_never_duplicates(crawled, sessions) -> None:  # type: ignore[no-untyped-def]
