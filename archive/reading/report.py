@@ -226,7 +226,7 @@ h1 { margin-bottom: 0.2em; } h2 { margin: 1.8em 0 0.2em; border-top: 1px solid #
 .empty { background: #fff6e0; border: 1px solid #f0d48a; padding: 0.8em 1em; }
 img { max-width: 100%; height: auto; display: block; }
 details { margin: 0.4em 0; } summary { cursor: pointer; color: #1f5fa8; }
-pre { background: #f5f5f5; padding: 0.7em; overflow-x: auto; font-size: 0.85em; }
+pre { background: #f5f5f5; padding: 0.7em; white-space: pre-wrap; font-size: 0.85em; }
 table { border-collapse: collapse; font-size: 0.9em; margin: 0.6em 0; }
 td, th { border-bottom: 1px solid #e4e4e4; padding: 0.25em 0.6em; text-align: left;
          vertical-align: top; }
@@ -290,9 +290,11 @@ def _page(
         summary = ""
     notice = ""
     if not articles:
-        notice = (f'<p class="empty">No articles in this archive match {_e(where.describe())}. '
-                  "The charts below are empty, except crawl health when crawls were recorded."
-                  + "".join(f"<br>Note: {_e(w)}." for w in warnings) + "</p>")
+        lead = ("The archive holds no articles yet." if where == ReportFilter() else
+                f"No articles in this archive match {_e(where.describe())}.")
+        notes = "".join(f"<br>Note: {_e(warning)}." for warning in warnings)
+        notice = (f'<p class="empty">{lead} The charts below are empty, except crawl health '
+                  f"when crawls were recorded.{notes}</p>")
     nav = " ".join(f'<a href="#{c.spec.key}">{_e(c.spec.title)}</a>' for c in charts)
     sections = []
     for chart in charts:
