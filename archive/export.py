@@ -12,14 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from archive.filters import ArticleFilter
-from archive.models import Article, ArticleTag, ArticleUrl, Site
+from archive.models import Article, ArticleRegion, ArticleTag, ArticleUrl, Regency, Site
 
 # The documented export record; the README lists what each field holds.
 EXPORT_FIELDS = [
     "url", "site", "province", "regency", "title", "author", "published", "language",
-    "tags", "cluster", "outlets", "original_url", "aliases", "text",
+    "tags", "regencies", "regency_codes", "cluster", "outlets", "original_url", "aliases", "text",
 ]
-LIST_FIELDS = ("tags", "outlets", "aliases")
+LIST_FIELDS = ("tags", "regencies", "regency_codes", "outlets", "aliases")
 """Lists in JSON Lines; `;`-joined in CSV."""
 FORMATS = ("jsonl", "csv")
 WIB_OFFSET_MINUTES = 420
@@ -57,6 +57,13 @@ def iter_records(
         ids = [article.id for article, _ in rows]
         tags = _grouped(session, select(ArticleTag.article_id, ArticleTag.tag)
                         .where(ArticleTag.article_id.in_(ids)).order_by(ArticleTag.tag))
+        # The regencies the article is about, strongest first (as v_articles.regencies).
+        regions = _grouped(session, select(ArticleRegion.article_id,
+                                           ArticleRegion.region_code, Regency.name)
+                           .outerjoin(Regency, Regency.code == ArticleRegion.region_code)
+                           .where(ArticleRegion.article_id.in_(ids))
+                           .order_by(ArticleRegion.score.desc(), ArticleRegion.region_code),
+                           pairs=True)
         aliases = _grouped(session, select(ArticleUrl.article_id, ArticleUrl.url)
                            .where(ArticleUrl.article_id.in_(ids), ArticleUrl.kind == "alias")
                            .order_by(ArticleUrl.url))
@@ -81,6 +88,8 @@ def iter_records(
                 "published": published_iso(article),
                 "language": article.language,
                 "tags": tags.get(article.id, []),
+                "regencies": [name or code for code, name in regions.get(article.id, [])],
+                "regency_codes": [code for code, _ in regions.get(article.id, [])],
                 "cluster": article.cluster_id,
                 # Every outlet that carried the story, this one included.
                 "outlets": outlets.get(article.cluster_id, [site.name]),
@@ -92,11 +101,12 @@ def iter_records(
         session.expunge_all()
 
 
-def _grouped(session: Session, query: Any) -> dict[Any, list[Any]]:
-    """(key, value) rows as {key: [values in row order]}."""
+def _grouped(session: Session, query: Any, *, pairs: bool = False) -> dict[Any, list[Any]]:
+    """(key, value) rows as {key: [values in row order]}; with `pairs`, (key, a, b) rows as
+    {key: [(a, b), ...]}."""
     out: dict[Any, list[Any]] = {}
-    for key, value in session.execute(query):
-        out.setdefault(key, []).append(value)
+    for key, *values in session.execute(query):
+        out.setdefault(key, []).append(tuple(values) if pairs else values[0])
     return out
 
 

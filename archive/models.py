@@ -136,6 +136,8 @@ class Article(Base):
     texts. Kept by the store, without a foreign-key constraint (migration 0003 says why)."""
     taxonomy_version: Mapped[str | None] = mapped_column(String(64), index=True)
     """Version of the taxonomy that last tagged this article (None: never tagged)."""
+    gazetteer_version: Mapped[str | None] = mapped_column(String(64), index=True)
+    """Version of the gazetteer that last tagged this article's regions (None: never)."""
     first_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -146,6 +148,7 @@ class Article(Base):
         back_populates="article", order_by="ArticleRevision.id"
     )
     tags: Mapped[list[ArticleTag]] = relationship(back_populates="article")
+    regions: Mapped[list[ArticleRegion]] = relationship(back_populates="article")
 
     # The PostgreSQL full-text index of migration 0002 (SQLite has its FTS5 table instead),
     # declared so that `warta db check` compares it; archive/search.py queries this expression.
@@ -223,6 +226,50 @@ class ArticleTag(Base):
     article: Mapped[Article] = relationship(back_populates="tags")
 
     __table_args__ = (Index("ix_article_tags_tag", "tag"),)
+
+
+class Regency(Base):
+    """A kabupaten or kota of the gazetteer (archive/tagging/regions.toml): reference data that
+    `article_regions.region_code` points into. Filled by migration 0015, refreshed by
+    `warta retag`."""
+
+    __tablename__ = "regencies"
+
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    """Kemendagri code, "16.07"."""
+    name: Mapped[str] = mapped_column(String(100))
+    """ "Kabupaten Banyuasin", "Kota Palembang" (the form of `sites.regency`)."""
+    short_name: Mapped[str] = mapped_column(String(100))
+    """ "Banyuasin", "Palembang"."""
+    kind: Mapped[str] = mapped_column(String(10))
+    """'kabupaten' or 'kota'."""
+    province_code: Mapped[str] = mapped_column(String(2))
+    province: Mapped[str] = mapped_column(String(100))
+
+
+class ArticleRegion(Base):
+    """One regency or city an article is about, with the evidence for it (like `ArticleTag`).
+
+    No foreign key to `regencies`: a gazetteer newer than the archive's reference rows must not
+    make an article impossible to store; the views join with LEFT JOIN."""
+
+    __tablename__ = "article_regions"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    region_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    matched_forms: Mapped[list[str]] = mapped_column(JSON)
+    """Distinct forms as the text wrote them ("BANYUASIN", "Kab. Banyuasin"), sorted."""
+    in_dateline: Mapped[bool] = mapped_column(Boolean)
+    in_title: Mapped[bool] = mapped_column(Boolean)
+    in_body: Mapped[bool] = mapped_column(Boolean)
+    gazetteer_version: Mapped[str] = mapped_column(String(64))
+
+    article: Mapped[Article] = relationship(back_populates="regions")
+
+    __table_args__ = (Index("ix_article_regions_region_code", "region_code"),)
 
 
 class CrawlRun(Base):

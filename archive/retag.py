@@ -1,7 +1,9 @@
-"""Re-apply the current taxonomy to the whole archive (`warta retag`): no re-crawl needed.
+"""Re-apply the current taxonomy and gazetteer to the whole archive (`warta retag`): no re-crawl.
 
-Resumable: each batch commits, and only articles tagged by another taxonomy version (or never)
-are picked up, so an interrupted run continues where it stopped.
+Resumable: each batch commits, and only articles tagged by another taxonomy or gazetteer version
+(or never) are picked up, so an interrupted run continues where it stopped. An article whose
+keyword tags are current but whose regions are stale (or the other way round) has only the stale
+half redone.
 """
 
 from __future__ import annotations
@@ -14,17 +16,30 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive.db import transaction
 from archive.models import Article
 from archive.store import replace_tags
+from archive.store_regions import replace_regions, sync_regencies
 from archive.tagging import Tagger
-from archive.taxonomy import Taxonomy
+from archive.tagging.gazetteer import Gazetteer, load_gazetteer
+from archive.tagging.regions import RegionTagger
+from archive.tagging.taxonomy import Taxonomy
 
 
-def stale_condition(version: str):  # type: ignore[no-untyped-def]
-    return or_(Article.taxonomy_version.is_(None), Article.taxonomy_version != version)
+def _stale_version(column, version: str):  # type: ignore[no-untyped-def]
+    return or_(column.is_(None), column != version)
 
 
-def count_stale(session: Session, taxonomy: Taxonomy) -> int:
+def stale_condition(version: str, gazetteer_version: str | None = None):  # type: ignore[no-untyped-def]
+    condition = _stale_version(Article.taxonomy_version, version)
+    if gazetteer_version is None:
+        return condition
+    return or_(condition, _stale_version(Article.gazetteer_version, gazetteer_version))
+
+
+def count_stale(session: Session, taxonomy: Taxonomy, gazetteer: Gazetteer | None = None) -> int:
+    gazetteer = gazetteer if gazetteer is not None else load_gazetteer()
     return session.scalar(
-        select(func.count()).select_from(Article).where(stale_condition(taxonomy.version))
+        select(func.count())
+        .select_from(Article)
+        .where(stale_condition(taxonomy.version, gazetteer.version))
     ) or 0
 
 
@@ -32,23 +47,35 @@ def retag_archive(
     writer_sessions: sessionmaker[Session],
     taxonomy: Taxonomy,
     *,
+    gazetteer: Gazetteer | None = None,
     batch_size: int = 500,
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
-    """Tag every stale article with `taxonomy`; returns how many were re-tagged."""
+    """Tag every stale article with `taxonomy` and `gazetteer` (default: the shipped one);
+    returns how many were re-tagged. The `regencies` reference rows follow the gazetteer."""
+    gazetteer = gazetteer if gazetteer is not None else load_gazetteer()
     tagger = Tagger(taxonomy)
+    regions = RegionTagger(gazetteer)
+    with transaction(writer_sessions) as session:
+        sync_regencies(session, gazetteer)
     done = 0
     last_id = 0
     while True:
         with transaction(writer_sessions) as session:
             rows = session.execute(
-                select(Article.id, Article.title, Article.text)
-                .where(stale_condition(taxonomy.version), Article.id > last_id)
+                select(Article.id, Article.title, Article.text, Article.taxonomy_version,
+                       Article.gazetteer_version)
+                .where(stale_condition(taxonomy.version, gazetteer.version), Article.id > last_id)
                 .order_by(Article.id)
                 .limit(batch_size)
             ).all()
-            for article_id, title, text in rows:
-                replace_tags(session, article_id, tagger.tag(title, text), taxonomy.version)
+            for article_id, title, text, taxonomy_version, gazetteer_version in rows:
+                if taxonomy_version != taxonomy.version:
+                    replace_tags(session, article_id, tagger.tag(title, text), taxonomy.version)
+                if gazetteer_version != gazetteer.version:
+                    replace_regions(
+                        session, article_id, regions.tag(title, text), gazetteer.version
+                    )
         if not rows:
             return done
         last_id = rows[-1][0]

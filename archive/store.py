@@ -25,6 +25,7 @@ from archive.copies import published_fields, relink_copies
 from archive.db import serialise, transaction
 from archive.extraction.records import ArticleRecord
 from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl, Site
+from archive.store_regions import RegionResult, replace_regions
 from archive.urlnorm import is_view_variant
 
 
@@ -71,6 +72,9 @@ class Page:
     `canonical_url` being its fetched URL for want of one."""
     tags: Sequence[TagResult] | None = None
     taxonomy_version: str | None = None
+    regions: Sequence[RegionResult] | None = None
+    """The regencies the article is about (archive/tagging/regions.py), when tagged."""
+    gazetteer_version: str | None = None
     signature: Any = None
     """Near-duplicate signature, when the dedup stage computed one."""
 
@@ -206,7 +210,7 @@ class ArchiveStore:
         # title and date are its original's until its own page is read, now.
         unread = article.text_hash == page.text_hash and not _has_revision(session, article.id)
         if (article.text_hash == page.text_hash and not unread) or article.site_id != site_id:
-            if page.tags is not None and article.taxonomy_version != page.taxonomy_version:
+            if _tagged_by_other_versions(article, page):
                 self._apply_tags(session, article.id, page)
             return StoreResult(
                 "unchanged", article.id, article.cluster_id, new, article.original_id
@@ -245,9 +249,16 @@ class ArchiveStore:
 
     @staticmethod
     def _apply_tags(session: Session, article_id: int, page: Page) -> None:
-        if page.tags is None:
-            return
-        replace_tags(session, article_id, page.tags, page.taxonomy_version or "")
+        if page.tags is not None:
+            replace_tags(session, article_id, page.tags, page.taxonomy_version or "")
+        if page.regions is not None:
+            replace_regions(session, article_id, page.regions, page.gazetteer_version or "")
+
+
+def _tagged_by_other_versions(article: Article, page: Page) -> bool:
+    return (page.tags is not None and article.taxonomy_version != page.taxonomy_version) or (
+        page.regions is not None and article.gazetteer_version != page.gazetteer_version
+    )
 
 
 def replace_tags(

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive.tagging import Tagger
-from archive.taxonomy import load_taxonomy
+from archive.tagging.taxonomy import load_taxonomy
 
 DEFAULT_EVAL = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "tagging_eval.jsonl"
 TARGET_BYTES = 1_000_000

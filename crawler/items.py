@@ -40,6 +40,8 @@ class PageItem(scrapy.Item):
     tags = scrapy.Field()  # list of tag names, for exports
     tag_matches = scrapy.Field()  # archive.tagging.TagMatch list
     taxonomy_version = scrapy.Field()
+    region_matches = scrapy.Field()  # archive.tagging.regions.RegionMatch list
+    gazetteer_version = scrapy.Field()
 
     # Set by StorePipeline.
     article_id = scrapy.Field()

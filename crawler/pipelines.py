@@ -27,8 +27,8 @@ from archive.fingerprint import text_hash
 from archive.neardup import NearDuplicateIndex, signature
 from archive.seen import record_fetch_state, touch_article_url
 from archive.store import ArchiveStore, Page
-from archive.tagging import Tagger
-from archive.taxonomy import load_taxonomy
+from archive.tagging import Tagger, load_taxonomy
+from archive.tagging.regions import RegionTagger
 from archive.urlnorm import canonical_url, declared_canonical, hosts_for_site, normalise_url
 from crawler.extraction_pool import ExtractionPool, default_pool_size
 from crawler.extraction_worker import ExtractionJob
@@ -203,11 +203,13 @@ class IdentifyPipeline:
 
 
 class TagPipeline:
-    """Applies the keyword taxonomy (WARTA_TAXONOMY_FILE) to title and text."""
+    """Applies the keyword taxonomy (WARTA_TAXONOMY_FILE) to title and text, and finds the
+    regencies the article is about (the gazetteer, archive/tagging/regions.toml)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.taxonomy = load_taxonomy(crawler.settings.get("WARTA_TAXONOMY_FILE"))
         self.tagger = Tagger(self.taxonomy)
+        self.regions = RegionTagger()
         self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
 
     @classmethod
@@ -224,6 +226,9 @@ class TagPipeline:
         item["tags"] = [m.tag for m in matches]
         for m in matches:
             self.stats.inc_value(f"warta/tagged/{m.tag}")
+        with timed(self.stats, "tag"):
+            item["region_matches"] = self.regions.tag(item["title"], item["text"])
+        item["gazetteer_version"] = self.regions.version
         return item
 
 
@@ -348,6 +353,8 @@ class StorePipeline:
             canonical_declared=item["canonical_declared"],
             tags=item.get("tag_matches"),
             taxonomy_version=item.get("taxonomy_version"),
+            regions=item.get("region_matches"),
+            gazetteer_version=item.get("gazetteer_version"),
             signature=item.get("signature"),
         )
         result = self.store.save(page)

@@ -5,7 +5,7 @@ per spider. Environment variables are read here and nowhere else:
 
 - WARTA_DATABASE_URL  — the archive database (default: SQLite file archive.db in the working dir)
 - WARTA_SITES_FILE    — the site registry TOML (default: spiders/sites.toml shipped with warta)
-- WARTA_TAXONOMY_FILE — the tagging taxonomy TOML (default: archive/taxonomy.toml)
+- WARTA_TAXONOMY_FILE — the tagging taxonomy TOML (default: archive/tagging/taxonomy.toml)
 - WARTA_REPORT_PATH   — where the daemon writes the coverage report after each night (default: off)
 """
 
@@ -30,9 +30,10 @@ WARTA_DATABASE_URL = os.environ.get("WARTA_DATABASE_URL", "sqlite:///archive.db"
 WARTA_SITES_FILE = os.environ.get(
     "WARTA_SITES_FILE", str(Path(__file__).resolve().parent.parent / "spiders" / "sites.toml")
 )
-# The keyword taxonomy used for tagging (see archive/taxonomy.toml for the format).
+# The keyword taxonomy used for tagging (see archive/tagging/taxonomy.toml for the format).
 WARTA_TAXONOMY_FILE = os.environ.get(
-    "WARTA_TAXONOMY_FILE", str(Path(__file__).resolve().parent.parent / "archive" / "taxonomy.toml")
+    "WARTA_TAXONOMY_FILE",
+    str(Path(__file__).resolve().parent.parent / "archive" / "tagging" / "taxonomy.toml"),
 )
 # Pages whose cleaned text is shorter than this are not articles (unless a structured signal says so
 # and the text is at least WARTA_MIN_TEXT_CHARS_STRUCTURED long).

@@ -68,7 +68,7 @@ def _articles(sessions: sessionmaker[Session], where: ReportFilter) -> list[tupl
         for tag in session.scalars(select(ArticleTag)):
             tags.setdefault(tag.article_id, []).append(tag)
         kept = []
-        for article, site in session.execute(select(Article, Site).join(Site)).tuples():
+        for article, site in session.execute(select(Article, Site).join(Site)):
             day = article.published_date
             if where.since and (day is None or day < where.since):
                 continue
@@ -167,7 +167,7 @@ def test_outlets_per_story_follow_the_filter(archive) -> None:  # type: ignore[n
 
 def test_crawl_health_follows_the_filter(archive) -> None:  # type: ignore[no-untyped-def]
     with archive[1]() as session:
-        runs = session.execute(select(CrawlRun, Site).join(Site)).tuples().all()
+        runs = session.execute(select(CrawlRun, Site).join(Site)).all()
     nights = sorted({run.started_at.astimezone(JAKARTA).date() for run, _ in runs})
     since = nights[len(nights) // 2]
     where = ReportFilter(since=since, tags=("ignored-by-this-chart",), provinces=("Riau",))

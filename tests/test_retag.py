@@ -5,7 +5,7 @@ from sqlalchemy import select
 from archive.models import Article, ArticleTag
 from archive.retag import count_stale, retag_archive
 from archive.store import ArchiveStore, SiteInfo
-from archive.taxonomy import load_taxonomy, parse_taxonomy
+from archive.tagging.taxonomy import load_taxonomy, parse_taxonomy
 from tests.test_store import page
 
 STUNTING = "Pemkab Banyuasin menggelar rembuk stunting untuk menurunkan angka stunting. " * 8

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from archive.tagging import Tagger, TagMatch
-from archive.taxonomy import load_taxonomy, parse_taxonomy
+from archive.tagging.taxonomy import load_taxonomy, parse_taxonomy
 
 EVAL_SET = Path(__file__).parent / "fixtures" / "tagging_eval.jsonl"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive.tagging import Tagger
-from archive.taxonomy import (
+from archive.tagging.taxonomy import (
     DEFAULT_TAXONOMY_PATH,
     Taxonomy,
     TaxonomyError,

@@ -317,13 +317,14 @@ def _writer_sessions() -> Any:
 @click.option("--batch-size", default=500, show_default=True)
 @friendly_errors
 def retag(batch_size: int) -> None:
-    """Re-apply the current taxonomy (WARTA_TAXONOMY_FILE) to every article it has not tagged.
+    """Re-apply the current taxonomy (WARTA_TAXONOMY_FILE) and gazetteer (the regencies an
+    article is about) to every article they have not tagged.
 
     Batched and resumable: stop it any time and run it again. No re-crawl is needed after a
-    taxonomy change.
+    taxonomy or gazetteer change.
     """
     from archive.retag import count_stale, retag_archive
-    from archive.taxonomy import load_taxonomy
+    from archive.tagging.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(_settings().get("WARTA_TAXONOMY_FILE"))
     sessions = _writer_sessions()
@@ -331,7 +332,12 @@ def retag(batch_size: int) -> None:
         total = count_stale(session, taxonomy)
     with _progress(total, "retag") as bar:
         done = retag_archive(sessions, taxonomy, batch_size=batch_size, on_batch=bar.update)
-    click.echo(f"re-tagged {done} articles with taxonomy {taxonomy.version}")
+    from archive.tagging.gazetteer import load_gazetteer
+
+    click.echo(
+        f"re-tagged {done} articles with taxonomy {taxonomy.version}, "
+        f"gazetteer {load_gazetteer().version}"
+    )
 
 
 @main.command()

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 
 from archive.models import Article, ArticleTag, Cluster, CrawlRun, Site
-from archive.taxonomy import load_taxonomy
+from archive.tagging.taxonomy import load_taxonomy
 
 PROVINCES = (
     ("Aceh", ("Kota Banda Aceh", "Kabupaten Aceh Besar")),

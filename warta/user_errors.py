@@ -11,7 +11,8 @@ from alembic.util.exc import CommandError
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from archive.db import error_kind
-from archive.taxonomy import TaxonomyError
+from archive.tagging.gazetteer import GazetteerError
+from archive.tagging.taxonomy import TaxonomyError
 from spiders.registry import RegistryError
 
 UPGRADE_HINT = "run `warta db upgrade`"
@@ -23,7 +24,7 @@ __all__ = ["POSTGRES_HINT", "UPGRADE_HINT", "describe"]
 
 def describe(exc: BaseException) -> str | None:
     """The one-line message for a user error, or None when `exc` is not one."""
-    if isinstance(exc, RegistryError | TaxonomyError):
+    if isinstance(exc, RegistryError | TaxonomyError | GazetteerError):
         return _one_line(str(exc))
     driver = (getattr(exc, "name", None) or "").split(".")[0]
     if isinstance(exc, ModuleNotFoundError) and driver in _POSTGRES_DRIVERS:

@@ -142,8 +142,7 @@ def site_health(rows: Sequence[tuple[Any, ...]]) -> bytes:
     panels = figure.subplots(2, 2, squeeze=False, sharex=True, sharey=True)
     for axes, (key, label, colourmap) in zip(panels.flat, HEALTH_SERIES, strict=True):
         grid = np.ma.masked_invalid(grids[key])
-        cmap = matplotlib.colormaps[colourmap].copy()
-        cmap.set_bad("#eeeeee")
+        cmap = matplotlib.colormaps[colourmap].with_extremes(bad="#eeeeee")
         image = axes.imshow(grid, aspect="auto", interpolation="nearest", cmap=cmap,
                             vmin=0, vmax=max(1.0, float(np.nanmax(grids[key]))))
         axes.set_title(label, fontsize=9, loc="left")

@@ -1,8 +1,9 @@
 """The tag taxonomy: which tags exist and what text earns them, kept as data (TOML), not code.
 
-The shipped default is `archive/taxonomy.toml`; its header comment is the format's reference. A user
-file replaces it wholesale, or adds to it with `include_default = true`. Loading validates
-everything up front and reports the first problem on one line naming file, tag and field:
+The shipped default is `archive/tagging/taxonomy.toml`; its header comment is the format's
+reference. A user file replaces it wholesale, or adds to it with `include_default = true`.
+Loading validates everything up front and reports the first problem on one line naming file, tag
+and field:
 
     taxonomy.toml: tag 'stunting': field 'patterns': bad regex 'stunt(': missing ), ...
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Literal
 
-from archive.taxonomy import (
+from archive.tagging.taxonomy import (
     ContextRule,
     TagDef,
     Taxonomy,
