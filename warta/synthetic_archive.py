@@ -18,20 +18,13 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
-from archive.models import Article, ArticleTag, Cluster, CrawlRun, Site
+from archive.models import Article, ArticleRegion, ArticleTag, Cluster, CrawlRun, Site
+from archive.models import Regency as RegencyRow
 from archive.tagging.taxonomy import load_taxonomy
 
 PROVINCES = (
-    ("Aceh", ("Kota Banda Aceh", "Kabupaten Aceh Besar")),
-    ("Sumatera Utara", ("Kota Medan", "Kabupaten Deli Serdang", "Kota Pematangsiantar")),
-    ("Sumatera Barat", ("Kota Padang", "Kabupaten Agam")),
-    ("Riau", ("Kota Pekanbaru", "Kabupaten Kampar")),
-    ("Kepulauan Riau", ("Kota Batam",)),
-    ("Jambi", ("Kota Jambi", "Kabupaten Muaro Jambi")),
-    ("Sumatera Selatan", ("Kota Palembang", "Kabupaten Banyuasin", "Kabupaten Musi Banyuasin")),
-    ("Kepulauan Bangka Belitung", ("Kota Pangkalpinang",)),
-    ("Bengkulu", ("Kota Bengkulu",)),
-    ("Lampung", ("Kota Bandar Lampung", "Kabupaten Lampung Selatan")),
+    "Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Kepulauan Riau", "Jambi",
+    "Sumatera Selatan", "Kepulauan Bangka Belitung", "Bengkulu", "Lampung",
 )
 # Months in which the programme's coverage peaks: Harganas (29 June), Hari Anak (23 July),
 # national nutrition day (25 January), the stunting week of the regions (November).
@@ -47,6 +40,7 @@ class FillResult:
     articles: int
     stories: int
     tags: int
+    regions: int
     runs: int
 
 
@@ -61,11 +55,33 @@ def _batched(rows: Iterator[dict[str, Any]], size: int = BATCH) -> Iterator[list
         yield batch
 
 
-def _site_rows(count: int) -> list[dict[str, Any]]:
+@dataclass(slots=True, frozen=True)
+class Regency:
+    code: str
+    name: str
+    short_name: str
+    province: str
+
+
+def _regencies(engine: Engine) -> dict[str, list[Regency]]:
+    """The gazetteer's reference rows (filled by the migrations), by province."""
+    by_province: dict[str, list[Regency]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(
+            select(RegencyRow.code, RegencyRow.name, RegencyRow.short_name, RegencyRow.province)
+            .order_by(RegencyRow.code)
+        ):
+            by_province.setdefault(row.province, []).append(Regency(*row))
+    return by_province
+
+
+def _site_rows(count: int, regencies: dict[str, list[Regency]]) -> list[dict[str, Any]]:
+    """Outlets across the provinces; two in three are local (a regency's), one provincial."""
     rows = []
     for i in range(count):
-        province, regencies = PROVINCES[i % len(PROVINCES)]
-        regency = regencies[(i // len(PROVINCES)) % len(regencies)] if i % 3 else None
+        province = PROVINCES[i % len(PROVINCES)]
+        local = regencies.get(province, [])
+        regency = local[(i // len(PROVINCES)) % len(local)].name if local and i % 3 else None
         rows.append({
             "name": f"synthetic-{i:02d}",
             "home_url": f"https://berita{i:02d}.example.id/",
@@ -101,14 +117,18 @@ def fill_archive(
     tag_terms = {tag.name: list(tag.canonical_terms) for tag in taxonomy.tags}
     tag_names = sorted(tag_terms)
     all_days, day_weights = _publication_days(start, days)
+    regencies = _regencies(engine)
+    everywhere = [regency for local in regencies.values() for regency in local]
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        site_rows = _site_rows(sites)
+        site_rows = _site_rows(sites, regencies)
         conn.execute(insert(Site), site_rows)
-        site_ids = list(conn.scalars(
-            select(Site.id).where(Site.name.in_([row["name"] for row in site_rows]))
-            .order_by(Site.id)
-        ))
+        site_places = {
+            site_id: (province, regency) for site_id, province, regency in conn.execute(
+                select(Site.id, Site.province, Site.regency)
+                .where(Site.name.in_([row["name"] for row in site_rows])).order_by(Site.id))
+        }
+        site_ids = list(site_places)
         first_article = (conn.scalar(select(func.max(Article.id))) or 0) + 1
         first_cluster = (conn.scalar(select(func.max(Cluster.id))) or 0) + 1
 
@@ -126,6 +146,7 @@ def fill_archive(
 
     article_rows: list[dict[str, Any]] = []
     tag_rows: list[dict[str, Any]] = []
+    region_rows: list[dict[str, Any]] = []
     article_id = first_article
     for outlets, day, tags, number in stories:
         cluster_id = first_cluster + number
@@ -168,6 +189,8 @@ def fill_archive(
                     "matched_terms": matched, "in_title": True, "in_body": True,
                     "score": 4.0, "taxonomy_version": taxonomy.version,
                 })
+            region_rows += _region_rows(rng, article_id, site_places[site_id], regencies,
+                                        everywhere)
             article_id += 1
 
     with engine.begin() as conn:
@@ -179,6 +202,8 @@ def fill_archive(
             conn.execute(insert(Article), batch)
         for batch in _batched(iter(tag_rows)):
             conn.execute(insert(ArticleTag), batch)
+        for batch in _batched(iter(region_rows)):
+            conn.execute(insert(ArticleRegion), batch)
         runs = list(_run_rows(rng, site_ids, now, nights))
         for batch in _batched(iter(runs)):
             conn.execute(insert(CrawlRun), batch)
@@ -189,7 +214,31 @@ def fill_archive(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                     f"(SELECT max(id) FROM {name}))"
                 )
-    return FillResult(sites, len(article_rows), len(stories), len(tag_rows), len(runs))
+    return FillResult(sites, len(article_rows), len(stories), len(tag_rows), len(region_rows),
+                      len(runs))
+
+
+def _region_rows(
+    rng: random.Random, article_id: int, place: tuple[str, str | None],
+    regencies: dict[str, list[Regency]], everywhere: list[Regency],
+) -> list[dict[str, Any]]:
+    """The regencies an article is about: a local outlet's own mostly, another of its province
+    or, now and then, one elsewhere in Sumatra; a fifth of the articles name none."""
+    province, own = place
+    local = regencies.get(province) or everywhere
+    roll = rng.random()
+    if roll < 0.2:
+        return []
+    home = next((r for r in local if r.name == own), None)
+    chosen = {home if home and roll < 0.7 else rng.choice(local if roll < 0.9 else everywhere)}
+    if rng.random() < 0.15:
+        chosen.add(rng.choice(local))
+    return [
+        {"article_id": article_id, "region_code": regency.code, "score": 3.0,
+         "matched_forms": [regency.short_name], "in_dateline": rng.random() < 0.5,
+         "in_title": rng.random() < 0.3, "in_body": True, "gazetteer_version": "synthetic"}
+        for regency in sorted(chosen, key=lambda r: r.code)
+    ]
 
 
 def _run_rows(

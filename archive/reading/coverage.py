@@ -40,6 +40,11 @@ V_ARTICLES = table(
     "v_articles", column("article_id"), column("site"), column("province"), column("regency"),
     column("published_date"), column("cluster_id"),
 )
+V_ARTICLE_REGIONS = table(
+    "v_article_regions", column("article_id"), column("site"), column("published_date"),
+    column("regency_code"), column("regency"), column("kind"), column("province"),
+    column("score"),
+)
 V_STORIES = table(
     "v_stories", column("cluster_id"), column("first_published_date"), column("first_site"),
     column("first_title"), column("first_url"), column("outlets"), column("articles"),
@@ -54,7 +59,8 @@ TOP_TERMS_PER_TAG = 12
 @dataclass(slots=True, frozen=True)
 class ReportFilter:
     """What the report covers: articles published in [since, until] (the outlet's local day),
-    carrying any of `tags`, from outlets in any of `provinces` (case-insensitive)."""
+    carrying any of `tags`, from outlets in any of `provinces` (case-insensitive). In the
+    where-it-happened charts `provinces` are those of the regencies the articles are about."""
 
     since: date | None = None
     until: date | None = None
@@ -164,6 +170,34 @@ def by_province(where: ReportFilter, _context: SqlContext) -> Select[Any]:
         .where(*where.articles())
         .group_by(va.province)
         .order_by(articles.desc(), va.province)
+    )
+
+
+def by_story_province(where: ReportFilter, _context: SqlContext) -> Select[Any]:
+    """Articles per province they are about (of the regencies tagged in them)."""
+    vr = V_ARTICLE_REGIONS.c
+    articles = func.count(vr.article_id.distinct()).label("articles")
+    return (
+        select(vr.province, articles)
+        .where(*where.days(vr.published_date), *where.province_in(vr.province),
+               *where.tagged(vr.article_id))
+        .group_by(vr.province)
+        .order_by(articles.desc(), vr.province)
+    )
+
+
+def by_regency(where: ReportFilter, _context: SqlContext) -> Select[Any]:
+    """Articles per regency or city they are about."""
+    vr = V_ARTICLE_REGIONS.c
+    # A code the archive's reference rows do not know yet (a newer gazetteer) shows as itself.
+    regency = func.coalesce(vr.regency, vr.regency_code).label("regency")
+    articles = func.count().label("articles")
+    return (
+        select(regency, articles)
+        .where(*where.days(vr.published_date), *where.province_in(vr.province),
+               *where.tagged(vr.article_id))
+        .group_by(regency)
+        .order_by(articles.desc(), regency)
     )
 
 

@@ -115,6 +115,18 @@ CHARTS: tuple[ChartSpec, ...] = (
         coverage.by_province, _regions_chart, _regions_figures("provinces"),
     ),
     ChartSpec(
+        "story-provinces", "Articles per province where the story happened",
+        "Articles per province of the regencies and cities they are about (dateline, title and "
+        "text; an article about two provinces counts for both).",
+        coverage.by_story_province, _regions_chart, _regions_figures("provinces"),
+    ),
+    ChartSpec(
+        "regencies", "Articles per regency or city",
+        "Articles per kabupaten or kota they are about, from the gazetteer's region tags "
+        "(the most covered first).",
+        coverage.by_regency, _regions_chart, _regions_figures("regencies and cities"),
+    ),
+    ChartSpec(
         "syndication", "Outlets per story",
         "Syndication reach: how many stories were carried by one, two, three … outlets, "
         "verbatim or edited.",
