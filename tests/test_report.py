@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import scheduler
 from archive.db import make_engine, session_factory
-from archive.models import Article, ArticleTag, CrawlRun, Site
+from archive.models import Article, ArticleRegion, ArticleTag, CrawlRun, Regency, Site
 from archive.reading import coverage
 from archive.reading.coverage import ReportFilter, SqlContext
 from archive.reading.report import CHARTS, Report, build_report, report_archive
@@ -144,6 +144,26 @@ def test_matched_terms_follow_the_filter(archive) -> None:  # type: ignore[no-un
     )
     got = {(tag, term): n for tag, term, n in _rows(archive[1], coverage.matched_terms, NARROW)}
     assert got == dict(expected) and {tag for tag, _ in got} == {"stunting", "kb"}
+
+
+def test_where_it_happened_follows_the_filter(archive) -> None:  # type: ignore[no-untyped-def]
+    # The province filter means the regencies' provinces here, not the outlets'.
+    by_time_and_tag = ReportFilter(since=NARROW.since, until=NARROW.until, tags=NARROW.tags)
+    kept = {article.id for article, _, _ in _articles(archive[1], by_time_and_tag)}
+    provinces = {p.casefold() for p in NARROW.provinces}
+    with archive[1]() as session:
+        regions = session.execute(
+            select(ArticleRegion.article_id, Regency.name, Regency.province)
+            .join(Regency, Regency.code == ArticleRegion.region_code)
+        ).all()
+    about = [(article_id, regency, province) for article_id, regency, province in regions
+             if article_id in kept and province.casefold() in provinces]
+    per_regency = dict(_rows(archive[1], coverage.by_regency, NARROW))
+    assert per_regency == dict(Counter(regency for _, regency, _ in about)) and per_regency
+    per_province = dict(_rows(archive[1], coverage.by_story_province, NARROW))
+    assert per_province == {
+        province: len({a for a, _, p in about if p == province}) for _, _, province in about}
+    assert set(per_province) == {"Riau", "Sumatera Selatan"}
 
 
 def test_outlets_per_story_follow_the_filter(archive) -> None:  # type: ignore[no-untyped-def]
