@@ -692,17 +692,23 @@ def run_once(
     stop: StopSignal,
     factory: sessionmaker[Session],
 ) -> list[CrawlResult]:
-    """Crawl every site now, in parallel up to the limit; stops early on `stop`."""
+    """Crawl every site now, in parallel up to the limit; stops early on `stop`. Then write the
+    coverage report if WARTA_REPORT_PATH is set."""
     service = CrawlService(
         runner,
         factory,
         max_parallel=settings.getint("WARTA_MAX_PARALLEL_CRAWLS", DEFAULT_MAX_PARALLEL_CRAWLS),
         stop=stop,
-        after_night=nightly_report(settings),
     )
     with FuturePool(max_workers=max(len(sites), 1), thread_name_prefix="crawl") as pool:
         futures = [pool.submit(service.run_site, site.name) for site in sites]
-        return [future.result() for future in futures]
+        results = [future.result() for future in futures]
+    # Here the night is over when every crawl has returned (the threads start one by one, so
+    # the service's idle moment could come between two of them).
+    report = nightly_report(settings)
+    if report is not None and not stop.requested.is_set():
+        report()
+    return results
 
 
 def _exit_status(stop: StopSignal, code: int) -> int:

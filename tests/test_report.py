@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -275,6 +276,32 @@ def test_a_report_that_cannot_be_written_does_not_fail_the_night(
     engine.dispose()
     assert [r.status for r in results] == ["ok"]
     assert f"could not write the coverage report to {out}" in caplog.text
+
+
+def test_the_scheduled_service_reports_once_its_last_crawl_ends(sqlite_db_url: str) -> None:
+    reports: list[int] = []
+    entered = threading.Semaphore(0)
+    release = threading.Event()
+
+    def runner(site: str) -> scheduler.CrawlResult:
+        entered.release()
+        assert release.wait(30)
+        return scheduler.CrawlResult(site, "ok", 0)
+
+    engine = make_engine(sqlite_db_url)
+    service = scheduler.CrawlService(
+        runner, session_factory(engine, writer=True), max_parallel=2,
+        stop=scheduler.StopSignal(), after_night=lambda: reports.append(len(reports)))
+    threads = [threading.Thread(target=service.run_site, args=(name,)) for name in "ab"]
+    for thread in threads:
+        thread.start()
+    assert entered.acquire(timeout=30) and entered.acquire(timeout=30)
+    assert reports == []  # both crawls running: the night is not over
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    engine.dispose()
+    assert reports == [0]
 
 
 class FakeSite:
