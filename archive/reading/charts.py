@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from archive.reading.coverage import pivot
 
@@ -66,9 +67,21 @@ def _tidy(axes: Axes) -> None:
     axes.grid(axis="y", alpha=0.3)
 
 
+def month_range(first: str, last: str) -> list[str]:
+    """Every 'YYYY-MM' from `first` to `last`, so a month without articles shows as a zero
+    rather than vanishing from the time axis."""
+    year, month = int(first[:4]), int(first[5:7])
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def monthly_by_tag(rows: Sequence[tuple[Any, ...]], colours: dict[str, str]) -> bytes:
     """(month, tag, articles) → one line per tag over the months."""
-    months, series = pivot(rows)
+    present, series = pivot(rows)
+    months = month_range(min(present), max(present))
     figure, axes = _figure(4.2)
     for tag in sorted(series):
         values = [series[tag].get(month, 0) for month in months]
@@ -77,6 +90,7 @@ def monthly_by_tag(rows: Sequence[tuple[Any, ...]], colours: dict[str, str]) -> 
     _sparse_ticks(axes, [str(m) for m in months])
     axes.set_ylabel("articles")
     axes.set_ylim(bottom=0)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.legend(frameon=False, ncols=min(len(series), 5), loc="upper left")
     _tidy(axes)
     return _png(figure)
@@ -94,6 +108,7 @@ def horizontal_bars(
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
     axes.set_xlabel(xlabel)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     for position, value in zip(positions, values, strict=True):
         axes.annotate(f"{value:,.0f}", (value, position), xytext=(3, 0),
                       textcoords="offset points", va="center", fontsize=8)
@@ -113,6 +128,8 @@ def outlets_per_story(rows: Sequence[tuple[Any, ...]]) -> bytes:
     axes.set_ylabel("stories")
     if stories and max(stories) > 50 * max(1, min(stories)):
         axes.set_yscale("log")  # single-outlet stories would flatten the rest
+    else:
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     for n, count in zip(outlets, stories, strict=True):
         axes.annotate(f"{count:,}", (n, count), xytext=(0, 2), textcoords="offset points",
                       ha="center", fontsize=8)
@@ -175,6 +192,7 @@ def matched_terms(
     axes.set_yticks(positions, [f"{term}  ({tag})" for tag, term, _ in kept], fontsize=8)
     axes.invert_yaxis()
     axes.set_xlabel("articles in which the term matched")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     for position, (_, _, value) in zip(positions, kept, strict=True):
         axes.annotate(f"{value:,.0f}", (value, position), xytext=(3, 0),
                       textcoords="offset points", va="center", fontsize=7)

@@ -53,7 +53,8 @@ def _monthly_figures(result: QueryResult) -> str:
         per_tag[tag] = per_tag.get(tag, 0) + int(articles)
     months = sorted({row[0] for row in result.rows})
     tags = ", ".join(f"{tag} {n:,}" for tag, n in sorted(per_tag.items(), key=lambda i: -i[1]))
-    return f"{len(months)} months ({months[0]} to {months[-1]}): {tags}"
+    span = len(charts.month_range(months[0], months[-1]))
+    return f"{span} months ({months[0]} to {months[-1]}, {len(months)} with articles): {tags}"
 
 
 def _regions_figures(noun: str) -> Callable[[QueryResult], str]:
