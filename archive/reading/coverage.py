@@ -235,8 +235,8 @@ def crawl_night(started_at: ColumnElement[Any], dialect: str, zone: str) -> Colu
     if dialect == "postgresql":
         return func.to_char(func.timezone(zone, started_at), "YYYY-MM-DD")
     # SQLite keeps UTC text; the zone's offset now (Indonesia has no daylight saving time).
-    offset = ZoneInfo(zone).utcoffset(datetime.now()) or datetime.now().utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset else 0
+    offset = datetime.now(ZoneInfo(zone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     return func.date(started_at, f"{minutes:+d} minutes")
 
 
