@@ -487,13 +487,15 @@ def export(fmt: str, tags: tuple[str, ...], site_names: tuple[str, ...], region:
               help="Articles published on or before this day.")
 @click.option("--tag", "tags", multiple=True, help="Only articles with this tag (repeatable).")
 @click.option("--province", "provinces", multiple=True,
-              help="Only outlets in this province (repeatable), e.g. 'Sumatera Selatan'.")
+              help="Only outlets in this province (repeatable), e.g. 'Sumatera Selatan'; in "
+                   "the where-it-happened charts, regencies in it.")
 @friendly_errors
 def report(output: Path, since: Any, until: Any, tags: tuple[str, ...],
            provinces: tuple[str, ...]) -> None:
     """Write the coverage report: one self-contained HTML page (charts embedded, works
-    offline) with articles per month per tag, per province, outlets per story, crawl health
-    night by night and tagging by matched term, each chart with its caption and its SQL.
+    offline) with articles per month per tag, per province and per regency/city, outlets per
+    story, crawl health night by night and tagging by matched term, each chart with its
+    caption and its SQL. Set WARTA_REPORT_PATH to have the daemon write it every night.
 
     \b
     Example:
