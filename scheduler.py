@@ -524,12 +524,20 @@ class CrawlService:
             log.warning("%s: closed orphaned runs %s as aborted", site, closed)
 
 
-def nightly_report(settings: BaseSettings) -> Callable[[], None] | None:
+def nightly_report(
+    settings: BaseSettings, *, crawls_here: bool | None = None
+) -> Callable[[], None] | None:
     """What to do when a night's crawls are over: write the coverage report of the whole archive
     to WARTA_REPORT_PATH (None when the setting is empty). A failure is logged, never raised:
-    the crawls are what matters."""
+    the crawls are what matters.
+
+    `crawls_here` (default: WARTA_BROKER_URL is unset) is False for a daemon that only enqueues
+    crawls for a cluster's workers: its night is over before any crawl has begun, so it writes
+    no report; the workers do, each when its last crawl ends (warta/cluster.py)."""
     path = str(settings.get("WARTA_REPORT_PATH") or "")
-    if not path:
+    if crawls_here is None:
+        crawls_here = not settings.get("WARTA_BROKER_URL")
+    if not path or not crawls_here:
         return None
     url = str(settings.get("WARTA_DATABASE_URL"))
     zone = str(settings.get("WARTA_TIMEZONE", DEFAULT_TIMEZONE))

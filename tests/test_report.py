@@ -308,6 +308,15 @@ def test_the_scheduled_service_reports_once_its_last_crawl_ends(sqlite_db_url: s
     assert reports == [0]
 
 
+def test_a_daemon_that_only_enqueues_leaves_the_report_to_the_workers(tmp_path: Path) -> None:
+    out = tmp_path / "nightly.html"
+    cluster = scheduler.load_settings(
+        [f"WARTA_REPORT_PATH={out}", "WARTA_BROKER_URL=redis://127.0.0.1:1/0"])
+    assert scheduler.nightly_report(cluster) is None
+    assert callable(scheduler.nightly_report(cluster, crawls_here=True))
+    assert scheduler.nightly_report(scheduler.load_settings(["WARTA_REPORT_PATH="])) is None
+
+
 class FakeSite:
     def __init__(self, name: str) -> None:
         self.name = name
