@@ -32,6 +32,7 @@ PEAK_MONTHS = {1: 1.4, 6: 2.2, 7: 1.6, 11: 1.5}
 WORDS = ("keluarga", "balita", "gizi", "pemerintah", "kabupaten", "program", "desa", "ibu",
          "anak", "kesehatan", "penyuluh", "kader", "pendampingan", "sosialisasi", "angka")
 BATCH = 2000
+MAX_OUTLETS = 12
 
 
 @dataclass(slots=True, frozen=True)
@@ -136,7 +137,10 @@ def fill_archive(
     stories: list[tuple[int, date, list[str], int]] = []  # (outlets, day, tags, story number)
     planned = 0
     while planned < articles:
-        outlets = min(articles - planned, sites, 12, int(rng.paretovariate(1.6)))
+        outlets = int(rng.paretovariate(1.6))
+        while outlets > min(sites, MAX_OUTLETS):  # a truncated tail, not a heap at the cap
+            outlets = int(rng.paretovariate(1.6))
+        outlets = min(outlets, articles - planned)
         day = rng.choices(all_days, day_weights)[0]
         roll = rng.random()
         tags = ([] if roll < 0.15 else
