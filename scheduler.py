@@ -20,7 +20,8 @@ WARTA_SHUTDOWN_GRACE_SECONDS. A second signal kills the crawls at once. A run a 
 
 Settings (Scrapy settings, crawler/settings.py; `-s NAME=VALUE` overrides for one invocation):
 WARTA_SCHEDULE, WARTA_TIMEZONE, WARTA_MAX_PARALLEL_CRAWLS, WARTA_MISFIRE_GRACE_SECONDS,
-WARTA_CRAWL_TIMEOUT_SECONDS, WARTA_SHUTDOWN_GRACE_SECONDS, WARTA_CRAWL_COMMAND, plus
+WARTA_CRAWL_TIMEOUT_SECONDS, WARTA_SHUTDOWN_GRACE_SECONDS, WARTA_CRAWL_COMMAND,
+WARTA_REPORT_PATH (the coverage report written when a night's last crawl ends), plus
 WARTA_DATABASE_URL and WARTA_SITES_FILE. Defaults are below.
 """
 
@@ -456,12 +457,15 @@ class CrawlService:
         *,
         max_parallel: int,
         stop: StopSignal,
+        after_night: Callable[[], None] | None = None,
     ) -> None:
         if max_parallel < 1:
             raise ValueError(f"WARTA_MAX_PARALLEL_CRAWLS must be at least 1, not {max_parallel}")
         self.runner = runner
         self.factory = factory
         self.stop = stop
+        self.after_night = after_night
+        """Called when the last running or waiting crawl ends (the night is over)."""
         self._slots = threading.BoundedSemaphore(max_parallel)
         self._active = 0
         self._idle = threading.Condition()
@@ -474,10 +478,13 @@ class CrawlService:
         finally:
             with self._idle:
                 self._active -= 1
+                night_over = self._active == 0
                 self._idle.notify_all()
         level = logging.WARNING if result.failed else logging.INFO
         detail = f" ({result.detail})" if result.detail else ""
         log.log(level, "%s: %s%s", site, result.status, detail)
+        if night_over and self.after_night is not None and not self.stop.requested.is_set():
+            self.after_night()
         return result
 
     def wait_idle(self, timeout: float | None = None) -> bool:
@@ -517,6 +524,39 @@ class CrawlService:
             log.warning("%s: closed orphaned runs %s as aborted", site, closed)
 
 
+def nightly_report(
+    settings: BaseSettings, *, crawls_here: bool | None = None
+) -> Callable[[], None] | None:
+    """What to do when a night's crawls are over: write the coverage report of the whole archive
+    to WARTA_REPORT_PATH (None when the setting is empty). A failure is logged, never raised:
+    the crawls are what matters.
+
+    `crawls_here` (default: WARTA_BROKER_URL is unset) is False for a daemon that only enqueues
+    crawls for a cluster's workers: its night is over before any crawl has begun, so it writes
+    no report; the workers do, each when its last crawl ends (warta/cluster.py)."""
+    path = str(settings.get("WARTA_REPORT_PATH") or "")
+    if crawls_here is None:
+        crawls_here = not settings.get("WARTA_BROKER_URL")
+    if not path or not crawls_here:
+        return None
+    url = str(settings.get("WARTA_DATABASE_URL"))
+    zone = str(settings.get("WARTA_TIMEZONE", DEFAULT_TIMEZONE))
+
+    def write_report() -> None:
+        from archive.reading.report import report_archive
+
+        started = time.monotonic()
+        try:
+            report = report_archive(url, Path(path), timezone=zone)
+        except Exception:
+            log.exception("could not write the coverage report to %s", path)
+            return
+        log.info("coverage report written to %s (%d articles, %.1f s)", path, report.articles,
+                 time.monotonic() - started)
+
+    return write_report
+
+
 _service: CrawlService | None = None
 
 
@@ -553,7 +593,8 @@ def build_scheduler(
     stop = stop or StopSignal()
     max_parallel = settings.getint("WARTA_MAX_PARALLEL_CRAWLS", DEFAULT_MAX_PARALLEL_CRAWLS)
     factory = session_factory(engine, writer=True)
-    _service = CrawlService(runner, factory, max_parallel=max_parallel, stop=stop)
+    _service = CrawlService(runner, factory, max_parallel=max_parallel, stop=stop,
+                            after_night=nightly_report(settings))
 
     names = [site.name for site in sites]
     if len(set(names)) != len(names):
@@ -659,7 +700,8 @@ def run_once(
     stop: StopSignal,
     factory: sessionmaker[Session],
 ) -> list[CrawlResult]:
-    """Crawl every site now, in parallel up to the limit; stops early on `stop`."""
+    """Crawl every site now, in parallel up to the limit; stops early on `stop`. Then write the
+    coverage report if WARTA_REPORT_PATH is set."""
     service = CrawlService(
         runner,
         factory,
@@ -668,7 +710,13 @@ def run_once(
     )
     with FuturePool(max_workers=max(len(sites), 1), thread_name_prefix="crawl") as pool:
         futures = [pool.submit(service.run_site, site.name) for site in sites]
-        return [future.result() for future in futures]
+        results = [future.result() for future in futures]
+    # Here the night is over when every crawl has returned (the threads start one by one, so
+    # the service's idle moment could come between two of them).
+    report = nightly_report(settings)
+    if report is not None and not stop.requested.is_set():
+        report()
+    return results
 
 
 def _exit_status(stop: StopSignal, code: int) -> int:

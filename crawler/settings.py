@@ -6,6 +6,7 @@ per spider. Environment variables are read here and nowhere else:
 - WARTA_DATABASE_URL  — the archive database (default: SQLite file archive.db in the working dir)
 - WARTA_SITES_FILE    — the site registry TOML (default: spiders/sites.toml shipped with warta)
 - WARTA_TAXONOMY_FILE — the tagging taxonomy TOML (default: archive/tagging/taxonomy.toml)
+- WARTA_REPORT_PATH   — where the daemon writes the coverage report after each night (default: off)
 """
 
 from __future__ import annotations
@@ -92,6 +93,10 @@ WARTA_MAX_PARALLEL_CRAWLS = 2
 # A night missed while the server was down still runs at start-up if this late at most.
 WARTA_MISFIRE_GRACE_SECONDS = 20 * 3600
 WARTA_CRAWL_TIMEOUT_SECONDS = 6 * 3600
+# When a night's last crawl ends, write the coverage report of the whole archive (`warta report`:
+# one self-contained HTML file) here, e.g. /var/www/warta/report.html; empty: no report. Also
+# after `warta crawl` and `warta demo`. A failed report is logged and never fails a crawl.
+WARTA_REPORT_PATH = os.environ.get("WARTA_REPORT_PATH", "")
 
 # --- crawling on several machines (warta/cluster.py, `warta worker`) --------------------------
 # A Celery broker (redis://host:6379/0): when set, the daemon enqueues one task per site crawl

@@ -15,8 +15,8 @@ from archive.store import ArchiveStore, SiteInfo
 from tests.test_store import FakeTag, page
 from warta.cli import main
 
-COMMANDS = ["crawl", "daemon", "db", "demo", "dedup", "export", "reextract", "rejects", "retag",
-            "runs", "search", "serve", "sites", "stats", "status", "worker"]
+COMMANDS = ["crawl", "daemon", "db", "demo", "dedup", "export", "reextract", "rejects", "report",
+            "retag", "runs", "search", "serve", "sites", "stats", "status", "worker"]
 
 
 def warta(*args: str, db_url: str | None = None, cwd: Path | None = None,

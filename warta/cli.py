@@ -570,5 +570,55 @@ def _sqlite_file(url: str) -> Path:
     return Path(parsed.database)
 
 
+# --- the coverage report -------------------------------------------------------------------------
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default="report.html", show_default=True, help="The HTML file to write.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+              help="Articles published on or after this day (the outlet's local day).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
+              help="Articles published on or before this day.")
+@click.option("--tag", "tags", multiple=True, help="Only articles with this tag (repeatable).")
+@click.option("--province", "provinces", multiple=True,
+              help="Only outlets in this province (repeatable), e.g. 'Sumatera Selatan'; in "
+                   "the where-it-happened charts, regencies in it.")
+@friendly_errors
+def report(output: Path, since: Any, until: Any, tags: tuple[str, ...],
+           provinces: tuple[str, ...]) -> None:
+    """Write the coverage report: one self-contained HTML page (charts embedded, works
+    offline) with articles per month per tag, per province and per regency/city, outlets per
+    story, crawl health night by night and tagging by matched term, each chart with its
+    caption and its SQL. Set WARTA_REPORT_PATH to have the daemon write it every night.
+
+    \b
+    Example:
+      warta report -o report.html --since 2024-01-01 --tag stunting
+      warta report -o sumsel.html --province "Sumatera Selatan"
+    """
+    from archive.reading.coverage import ReportFilter
+    from archive.reading.report import report_archive
+
+    if since and until and since > until:
+        raise WartaError(f"--since {since.date()} is after --until {until.date()}")
+    where = ReportFilter(
+        since=since.date() if since else None, until=until.date() if until else None,
+        tags=tags, provinces=provinces,
+    )
+    if not output.parent.is_dir():
+        raise WartaError(f"cannot write {output}: no directory {output.parent}")
+    try:
+        written = report_archive(_database_url(), output, where,
+                                 timezone=str(_settings().get("WARTA_TIMEZONE")))
+    except FileNotFoundError:
+        raise  # no archive there: friendly_errors says so
+    except OSError as exc:
+        raise WartaError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    for warning in written.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    drawn = sum(1 for chart in written.charts if chart.png is not None)
+    click.echo(f"wrote {output}: {written.articles:,} articles, {drawn} of "
+               f"{len(written.charts)} charts drawn ({where.describe()})")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -128,7 +128,12 @@ def run_worker(settings: BaseSettings, *, concurrency: int, log_level: str = "IN
     crawl_settings = worker_settings(settings)
     factory = session_factory(make_engine(settings.get("WARTA_DATABASE_URL")), writer=True)
     runner = scheduler.SubprocessRunner(crawl_settings, factory, _stop)
-    _service = scheduler.CrawlService(runner, factory, max_parallel=concurrency, stop=_stop)
+    _service = scheduler.CrawlService(
+        runner, factory, max_parallel=concurrency, stop=_stop,
+        # Each worker writes the shared archive's report when its own last crawl ends: the one
+        # that finishes last leaves the night's whole report.
+        after_night=scheduler.nightly_report(settings, crawls_here=True),
+    )
     _retry_seconds = settings.getint("WARTA_CLUSTER_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
     app.worker_main([
         "worker", "--pool", "threads", "--concurrency", str(concurrency),
