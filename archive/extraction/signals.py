@@ -170,23 +170,37 @@ def _declared_languages(tree: HtmlElement, meta: dict[str, str]) -> tuple[str, .
 
 # Where a CMS puts the article's own heading: <h1>/<h2>, and the title markup of WordPress
 # (.entry-title), Joomla (.contentheading, itemprop=headline) and other themes.
+_HEADING_CLASSES = frozenset({"contentheading", "entry-title", "post-title", "article-title"})
+# `contains(@class, …)` only preselects: the class tokens are checked in Python, cheaper than
+# XPath's `contains(concat(' ', normalize-space(@class), ' '), ' … ')` on every element.
 _HEADINGS_XPATH = " | ".join(
     [
         "//h1",
         "//h2",
         # A <meta itemprop="headline"> is often the SEO title again, site name and all.
         "//*[@itemprop='headline'][not(self::meta)]",
-        *(
-            f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
-            for name in ("contentheading", "entry-title", "post-title", "article-title")
+        "//*[{}]".format(
+            " or ".join(f"contains(@class, '{name}')" for name in sorted(_HEADING_CLASSES))
         ),
     ]
 )
+# XPath's normalize-space() splits on these four, not on every Unicode space.
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+def _class_tokens(element: HtmlElement) -> set[str]:
+    return set(_XML_SPACE.split(element.get("class") or ""))
 
 
 def _headings(tree: HtmlElement) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for element in tree.xpath(_HEADINGS_XPATH):
+        if (
+            element.tag not in ("h1", "h2")
+            and (element.get("itemprop") != "headline" or element.tag == "meta")
+            and not _class_tokens(element) & _HEADING_CLASSES
+        ):
+            continue
         if text := one_line(element.text_content()):
             found.setdefault(text, None)
     return tuple(found)
@@ -335,11 +349,22 @@ def _utc_date_values(tree: HtmlElement) -> tuple[str, ...]:
 # that mean "this article's creation date": generic "date" classes also mark sidebar and comment
 # dates.
 _DATE_ELEMENTS_XPATH = (
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' createdate ')]"
-    " | //dd[contains(concat(' ', normalize-space(@class), ' '), ' published ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' create ')]"
+    "//*[contains(@class, 'createdate')]"
+    " | //dd[contains(@class, 'published') or contains(@class, 'create')]"
     " | //*[@itemprop='datePublished'][not(self::meta)]"
 )
+
+
+def _is_date_element(element: HtmlElement) -> bool:
+    """The exact test `_DATE_ELEMENTS_XPATH` preselects for (whole class tokens)."""
+    if element.get("itemprop") == "datePublished" and element.tag != "meta":
+        return True
+    tokens = _class_tokens(element)
+    return "createdate" in tokens or (
+        element.tag == "dd" and ("published" in tokens or "create" in tokens)
+    )
+
+
 _DATE_ATTRIBUTES = ("datetime", "content", "title")
 # "Ditulis oleh Administrator Rabu, 09 Maret 2022": a byline element that also dates the article.
 _BYLINE = re.compile(
@@ -356,6 +381,7 @@ def _marked_dates(tree: HtmlElement) -> tuple[MarkedDate, ...]:
             one_line(element.text_content()),
         )
         for element in tree.xpath(_DATE_ELEMENTS_XPATH)
+        if _is_date_element(element)
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,16 @@ from typing import Any
 import trafilatura
 from htmldate import find_date
 from lxml.html import HtmlElement
+from trafilatura.metadata import (
+    META_URL,
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import Document
 
 __all__ = [
     "TRAFILATURA_OPTIONS",
@@ -19,6 +30,7 @@ __all__ = [
     "run_trafilatura",
     "unboxed_text",
     "unwrap_layout_tables",
+    "unwrapped_layout_tables",
     "with_captions",
     "without_title_lines",
 ]
@@ -46,32 +58,65 @@ class Extracted:
 
 def run_trafilatura(tree: HtmlElement, url: str) -> Extracted | None:
     now = datetime.now(UTC)
-    own_copy = deepcopy(tree)  # trafilatura prunes the tree it is given; ours is still needed
-    unwrap_layout_tables(own_copy)
-
-    document = trafilatura.bare_extraction(
+    # trafilatura prunes the tree it is given (a copy it makes itself of a tree passed in); ours
+    # needs a copy of our own only when layout tables are to be unwrapped first.
+    own_copy = unwrapped_layout_tables(tree)
+    metadata = _metadata(
         own_copy,
-        url=url,
-        with_metadata=True,
-        date_extraction_params={
+        url,
+        {
             # The text-wide search finds sidebar dates; pubdate reads the article text instead.
             "extensive_search": False,
             "original_date": True,
             "min_date": "1995-01-01",
             "max_date": (now + timedelta(days=2)).strftime("%Y-%m-%d"),
         },
-        **TRAFILATURA_OPTIONS,
+    )
+    document = trafilatura.bare_extraction(
+        own_copy, url=url, with_metadata=False, **TRAFILATURA_OPTIONS
     )
     if document is None or isinstance(document, dict):
         return None
     return Extracted(
         text=document.text or "",
-        title=document.title,
-        author=document.author,
-        description=document.description,
-        sitename=document.sitename,
-        date=document.date,
+        title=metadata.title,
+        author=metadata.author,
+        description=metadata.description,
+        sitename=metadata.sitename,
+        date=metadata.date,
     )
+
+
+def _metadata(tree: HtmlElement, url: str, date_params: dict[str, Any]) -> Document:
+    """trafilatura's `extract_metadata` without the fields warta never reads.
+
+    `bare_extraction(with_metadata=True)` also searches categories, tags and the licence, about
+    a third of its metadata pass; this is the same sequence for title, author, description,
+    site name and date (tests/extraction/test_text.py holds it equal to trafilatura's).
+    None of these steps changes the tree.
+    """
+    metadata = examine_meta(tree)
+    if metadata.author and " " not in metadata.author:
+        metadata.author = None
+    with suppress(Exception):  # bugs in trafilatura's json_metadata.py, as extract_metadata
+        metadata = extract_meta_json(tree, metadata)
+    if not metadata.title:
+        metadata.title = extract_title(tree)
+    if not metadata.author:
+        metadata.author = extract_author(tree)
+    if not metadata.url:
+        metadata.url = extract_url(tree, url)
+    metadata.date = find_date(tree, **{**date_params, "url": metadata.url})
+    if not metadata.sitename:
+        metadata.sitename = extract_sitename(tree)
+    if metadata.sitename:
+        name = metadata.sitename.lstrip("@")
+        lower_word = bool(name) and "." not in name and not name[0].isupper()
+        metadata.sitename = name.title() if lower_word else name
+    elif metadata.url and (match := META_URL.match(metadata.url)):
+        metadata.sitename = match[1]
+    metadata.clean_and_trim()
+    return metadata
 
 
 def library_date(tree: HtmlElement) -> str | None:
@@ -79,8 +124,8 @@ def library_date(tree: HtmlElement) -> str | None:
     dateline and text give no date."""
     now = datetime.now(UTC)
     try:
-        return find_date(
-            deepcopy(tree),
+        return find_date(  # htmldate searches a copy of a tree it is given
+            tree,
             original_date=True,
             min_date="1995-01-01",
             max_date=(now + timedelta(days=2)).strftime("%Y-%m-%d"),
@@ -107,10 +152,23 @@ _TABLE_PARTS = (
 def unwrap_layout_tables(tree: HtmlElement) -> None:
     """Turn layout tables (and their rows and cells, not nested tables') into plain divs."""
     for table in tree.xpath("//table"):
-        if table.xpath(_LAYOUT_TABLE_MARKERS) or not _has_grid(table):
+        if _is_layout(table):
             for part in table.xpath(_TABLE_PARTS):
                 part.tag = "div"
             table.tag = "div"
+
+
+def unwrapped_layout_tables(tree: HtmlElement) -> HtmlElement:
+    """A copy of the tree with its layout tables unwrapped, or the tree itself if it has none."""
+    if not any(_is_layout(table) for table in tree.iter("table")):
+        return tree
+    copied = deepcopy(tree)
+    unwrap_layout_tables(copied)
+    return copied
+
+
+def _is_layout(table: HtmlElement) -> bool:
+    return bool(table.xpath(_LAYOUT_TABLE_MARKERS)) or not _has_grid(table)
 
 
 def _has_grid(table: HtmlElement) -> bool:

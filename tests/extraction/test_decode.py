@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 import pytest
+from lxml.html import HtmlElement
 
 from archive.extraction import extract
-from archive.extraction.decode import decode_html
+from archive.extraction.decode import decode_html, parse_html
 from tests.extraction.pages import CASES, CP1252, article_of, fixture
 
 
@@ -62,3 +65,14 @@ def test_non_html_bodies(body: bytes, reason: str, kind: str | None) -> None:
     assert result.article is None
     assert result.reject_reason == reason
     assert result.details.get("kind") == kind
+
+
+def test_parse_html_gives_html_elements_without_the_python_class_lookup() -> None:
+    tree = parse_html("<html><body><form><input name='q'></form><p>Teks <b>tebal</b></p></html>")
+    assert tree is not None
+    # lxml.html's Python lookup would make it an InputElement; the C lookup gives every element
+    # the one class, in copies too.
+    assert {type(element) for element in tree.iter()} == {HtmlElement}
+    assert {type(element) for element in deepcopy(tree).iter()} == {HtmlElement}
+    assert tree.find(".//p").text_content() == "Teks tebal"
+    assert parse_html("just words, no markup") is None

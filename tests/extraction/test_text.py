@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from lxml.html import fromstring
+from lxml.html import fromstring, tostring
+from trafilatura.metadata import extract_metadata
 
 from archive.extraction import extract_body_text
-from archive.extraction.text import unwrap_layout_tables
+from archive.extraction.decode import read_page
+from archive.extraction.text import _metadata, unwrap_layout_tables
 from tests.extraction.pages import CASES, article_of, fixture
 
 
@@ -42,3 +44,18 @@ def test_one_cell_table_reads_as_a_plain_paragraph() -> None:
     text = extract_body_text(body, "https://x.example/berita/kampung-kb-yang-hidup/")
     assert f"\n\n{quote}\n\n" in text
     assert "|" not in text
+
+
+def test_metadata_pass_reads_what_trafilatura_extract_metadata_reads() -> None:
+    # warta runs trafilatura's metadata steps itself, leaving out the fields it never reads;
+    # an upgrade of trafilatura that changes its sequence shows here.
+    params = {"extensive_search": False, "original_date": True, "min_date": "1995-01-01"}
+    for case in CASES:
+        tree = read_page(fixture(case.file), None)
+        before = tostring(tree)
+        ours = _metadata(tree, case.url, params)
+        assert tostring(tree) == before  # the tree is left as it was
+        theirs = extract_metadata(tree, case.url, params)
+        fields = ("title", "author", "description", "sitename", "date", "url")
+        assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
+
