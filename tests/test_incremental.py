@@ -372,15 +372,33 @@ def test_changed_listing_revalidates_its_known_articles_and_stops_paginating() -
         (OLD, True),
     ]
     assert [r.url for r in requests_of(out, "listing")] == [root + "page/2/"]
-    # Page 2: the new post again (a sidebar) and known posts only: the listing ends here.
+    # Page 2: the new post again in a sidebar widget, known posts as its own items: the
+    # listing ends here.
     page2 = (
-        f'<a href="{FRESH}">baru</a><a href="{EDITED}">x</a><a href="/category/kb/page/3/">Next</a>'
+        f'<aside class="widget"><a href="{FRESH}">baru</a></aside>'
+        f'<a href="{EDITED}">x</a><a href="/category/kb/page/3/">Next</a>'
     )
     request2 = requests_of(out, "listing")[0]
     out2 = results(spider.parse_listing(respond(request2, page2.encode()), root=root, page=2))
     assert requests_of(out2, "listing") == []
     assert stat(spider, "warta/incremental/listing_stopped") == 1
     assert stat(spider, "warta/incremental/revalidate") == 2
+
+
+def test_a_post_new_tonight_keeps_paginating_though_an_earlier_page_listed_it() -> None:
+    # Issue 11: a new post pushed from page 1 to page 2 by a newer one is still news on page 2
+    # (it was unknown when the crawl began), so page 3, where a backdated post sits, is read.
+    spider = make_spider()
+    known_site(spider)
+    root = H + "category/kb/"
+    listing = spider._listing_request(root, root, 1)
+    page1 = f'<a href="{FRESH}">baru</a><a href="{OLD}">lama</a>'
+    results(spider.parse_listing(respond(listing, page1.encode()), root=root, page=1))
+    request2 = spider._listing_request(root, root + "page/2/", 2)
+    page2 = f'<main><a href="{FRESH}">baru</a><a href="{EDITED}">x</a></main>'
+    out2 = results(spider.parse_listing(respond(request2, page2.encode()), root=root, page=2))
+    assert [r.url for r in requests_of(out2, "listing")] == [root + "page/3/"]
+    assert not stat(spider, "warta/incremental/listing_stopped")
 
 
 def test_first_crawl_paginates_as_before() -> None:
