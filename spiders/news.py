@@ -112,7 +112,7 @@ class NewsSpider(ListingPages, scrapy.Spider):
         spider.plan.policy = NightlyPolicy(
             reprobe_missing=timedelta(days=settings.getfloat("WARTA_REPROBE_MISSING_DAYS", 7)),
             revalidate_cycle_days=settings.getfloat("WARTA_REVALIDATE_CYCLE_DAYS", 30),
-            revalidate_min=settings.getint("WARTA_REVALIDATE_MIN", 5),
+            revalidate_min=settings.getint("WARTA_REVALIDATE_MIN", 2),
             revalidate_max=settings.getint("WARTA_REVALIDATE_MAX", 200),
             deep_pass=timedelta(days=settings.getfloat("WARTA_DEEP_PASS_DAYS", 7)),
         )

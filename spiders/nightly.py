@@ -31,7 +31,7 @@ DEFAULT_DEEP_PASS = timedelta(days=7)
 class NightlyPolicy:
     reprobe_missing: timedelta = DEFAULT_REPROBE_MISSING
     revalidate_cycle_days: float = 30.0
-    revalidate_min: int = 5
+    revalidate_min: int = 2
     revalidate_max: int = 200
     deep_pass: timedelta = DEFAULT_DEEP_PASS
 
