@@ -84,6 +84,7 @@ class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
         # Host names only: Scrapy's OffsiteMiddleware ignores ports, so is_in_site does the rest.
         self.allowed_domains = list(self.site.hosts)
         self._seen_candidates: set[str] = set()
+        self._undated_skips: set[str] = set()
         # Incremental state: empty `known` (no archive, first crawl, WARTA_INCREMENTAL off)
         # means a full crawl.
         self.known: dict[str, KnownUrl] = {}
@@ -360,12 +361,27 @@ class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
             "home": lambda url: self._listing_request(url, url, 1, home=True),
         }
         for target in discovery.start_plan(self.site):
-            if target.kind == "home" and rest is not None:
-                yield rest
-                if self._rest_api_known():
-                    self._inc("warta/discovery/listings_replaced_by_rest_api")
+            if target.kind == "home":
+                if rest is not None:
+                    yield rest
+                if self._listings_replaced():
                     continue
             yield from self._unless_missing(builders[target.kind](target.url))
+
+    def _listings_replaced(self) -> bool:
+        """Whether tonight skips the home page and the listings behind it: where the REST API
+        or a sitemap answered before, they list every post (backdated ones too), and listings
+        add only noisy pages; they are still read on deep-pass nights, in case the sitemap
+        lags behind the site."""
+        if not self.known or self.plan.deep_pass:
+            return False
+        if self._rest_api_known():
+            self._inc("warta/discovery/listings_replaced_by_rest_api")
+            return True
+        if self.plan.found_sources("sitemap"):
+            self._inc("warta/discovery/listings_replaced_by_sitemap")
+            return True
+        return False
 
     def _unless_missing(self, request: Request) -> Iterator[Request]:
         """`request`, unless its URL is a source the archive remembers as missing and not yet
@@ -563,9 +579,15 @@ class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
         that changed (incremental.decide_candidate)."""
         url = discovery.canonicalize(url, self.site.strip_query_params)
         if url in self._seen_candidates:
-            return None
-        self._seen_candidates.add(url)
-        self._inc(f"warta/discovered/{via}")
+            # Seen already, but skipped for want of a date (a news sitemap, a listing): a
+            # source that dates the URL (a sitemap's <lastmod>) decides again.
+            if changed_at is None or url not in self._undated_skips:
+                return None
+            self._undated_skips.discard(url)
+            self._inc("warta/incremental/dated_later")
+        else:
+            self._seen_candidates.add(url)
+            self._inc(f"warta/discovered/{via}")
         known = self.known_url(url)
         if known is not None:
             # A changed listing is a reason to refetch its articles only where the site's
@@ -587,6 +609,8 @@ class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
                 self._inc("warta/revalidate/listed")
             if not decision.fetch:
                 self._inc("warta/not_fetched")
+                if changed_at is None:
+                    self._undated_skips.add(url)
                 return None
         if not self.should_fetch(url, lastmod=lastmod):
             self._inc("warta/not_fetched")

@@ -232,7 +232,7 @@ class SourcePages:
             if page == 1:
                 self._inc("warta/discovery/rest_api_missing")
                 self.plan.check(root, "rest-api", False, datetime.now(UTC))
-                if self._rest_api_known():
+                if self._rest_api_known() and not self.plan.found_sources("sitemap"):
                     yield self._listing_request(
                         self.site.home_url, self.site.home_url, 1, home=True
                     )

@@ -541,3 +541,18 @@ def test_the_stalest_archived_articles_are_revalidated_first() -> None:
     }
     assert stalest_articles(known, 2) == ["http://s.test/b", "http://s.test/c"]
     assert stalest_articles(known, 0) == []
+
+
+def test_a_dated_source_decides_again_for_a_url_an_undated_one_skipped() -> None:
+    # Issue 11: a news sitemap (no <lastmod>) lists an edited post first; on a site with noisy
+    # validators that is no reason to refetch it, but the monthly sitemap's <lastmod> is.
+    spider = make_spider()
+    known_site(spider)
+    spider.plan.memory.validators_trusted = False
+    assert spider._candidate(EDITED, "news-sitemap", revalidate=True) is None
+    again = spider._candidate(EDITED, "sitemap", changed_at=datetime.now(UTC))
+    assert again is not None and again.url == EDITED
+    assert b"If-None-Match" not in again.headers  # noisy validators are not sent
+    assert spider._candidate(EDITED, "sitemap", changed_at=datetime.now(UTC)) is None
+    assert stat(spider, "warta/incremental/dated_later") == 1
+    assert stat(spider, "warta/revalidate/listed_not_trusted") == 1
