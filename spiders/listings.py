@@ -84,10 +84,10 @@ class ListingPages:
                 yield from self._home_rechecks(response)
             return
         if self._guess_missing(response):
-            # Page 2 missing: the site does not paginate that way (remembered, not guessed
-            # nightly); a later page missing is only the listing's end.
-            if page <= 2:
-                self.plan.check(response.url, "listing", False, datetime.now(UTC))
+            # A built page URL the site does not have (it paginates otherwise, or the listing
+            # ends there): remembered, so neither a night nor the next deep pass within the
+            # re-probe cycle asks for it again.
+            self.plan.check(response.url, "listing", False, datetime.now(UTC))
             return
         if not isinstance(response, TextResponse) or not self.site.is_in_site(response.url):
             return
@@ -157,7 +157,9 @@ class ListingPages:
             for a in response.css("a[href]")
             if discovery.is_next_link_text(a.css("::text").get())
         ]
-        for url in dict.fromkeys([built, *found]):
+        # The built URL (WordPress's /page/N/) only where the page links no next page itself:
+        # a site that links its pages paginates its own way.
+        for url in dict.fromkeys(found or [built]):
             if self.site.is_in_site(url):
                 yield from self._unless_missing(
                     self._listing_request(
