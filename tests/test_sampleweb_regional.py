@@ -68,8 +68,10 @@ def test_every_make_once_with_its_features_and_registry(web: RegionalWeb, tmp_pa
     for name, entry in entries.items():
         assert entry.home_url.rstrip("/") == web.base_urls[name]
         assert not entry.has_hints  # auto-discovery, as a new user starts
-    portal = by_make(web, "portal-listings")
-    assert entries[portal].listing_depth is not None and entries[portal].listing_depth >= 10
+    for make in ("portal-listings", "wordpress-feed"):  # no sitemap: listings reach it all
+        depth = entries[by_make(web, make)].listing_depth
+        assert depth is not None and depth >= 10
+    assert entries[by_make(web, "wordpress-rest")].listing_depth is None
 
 
 def test_article_pages_are_kept_by_warta_with_the_true_text_title_and_date(
@@ -306,3 +308,16 @@ def test_module_entry_point_serves_and_writes_a_registry(
     out = capsys.readouterr().out
     assert "kabarsriwijaya" in out and "wartarafflesia" in out and "Serving" in out
     assert [e.name for e in load_registry(registry)] == ["kabarsriwijaya", "wartarafflesia"]
+
+
+def test_a_small_web_with_one_category_still_takes_a_post_backdated_to_page_3() -> None:
+    with RegionalWeb(sites=2, articles_per_site=30, categories=1, seed=5) as small:
+        assert [small.features(n)["make"] for n in small.site_names] == [
+            "wordpress-rest",
+            "portal-listings",
+        ]
+        for name in small.site_names:
+            post = small.add_post(name, min_page=3)
+            assert min(small.listing_pages_of(name, post.url).values()) == 3
+        with pytest.raises(ValueError, match="too few to reach listing page 5"):
+            small.add_post(small.site_names[0], min_page=5)

@@ -11,6 +11,11 @@
         web.edit_post(site, url_or_slug)        # -> RegionalPost, its text and modified changed
         web.request_log(site)            # records: .site .path .status .bytes .conditional
         web.expected_articles(site)      # the current truth
+        web.listing_pages_of(site, url)  # {listing root: page number} showing the post
+
+For tests a small web: `RegionalWeb(sites=2, articles_per_site=30, categories=1)` (the REST
+WordPress site and the listings-only portal; one category so a listing reaches page 3), or pick
+makes by key: `RegionalWeb(makes=["custom-cms", "goid-joomla"], articles_per_site=30)`.
 
 Unlike `SampleWeb`, whose pages are byte-identical from one request to the next, every HTML page
 here carries a top-bar date and a "popular articles" box that change every night, so bodies and
@@ -35,14 +40,12 @@ import contextlib
 import hashlib
 import json
 import random
-import socketserver
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from email.message import Message
-from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.utils import format_datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -50,6 +53,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from warta.sampleweb.content import WIB
 from warta.sampleweb.regional_feeds import Document, feed_routes, rest, robots, sitemap_routes
+from warta.sampleweb.regional_http import (
+    Answer,
+    RegionalRequest,
+    SiteServer,
+    not_modified,
+)
 from warta.sampleweb.regional_pages import Noise, Renderer
 from warta.sampleweb.regional_site import (
     MAKES,
@@ -67,39 +76,10 @@ POPULAR_COUNT = 5
 __all__ = ["MAKES", "RegionalPost", "RegionalRequest", "RegionalWeb"]
 
 
-@dataclass(frozen=True, slots=True)
-class RegionalRequest:
-    """One request as the web saw it."""
-
-    site: str
-    method: str
-    path: str
-    """Request target as sent (path and query)."""
-    status: int
-    bytes: int
-    """Body bytes written (0 for HEAD, 304 and redirects)."""
-    conditional: bool
-    """The request carried If-None-Match or If-Modified-Since."""
-    night: int
-    at: datetime
-    user_agent: str = ""
-
-    @property
-    def bytes_sent(self) -> int:
-        """The name SampleWeb's RequestRecord uses."""
-        return self.bytes
-
-
-@dataclass(slots=True)
-class _Answer:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
 class RegionalWeb:
     """`sites` sites (makes in regional_site.MAKES order, or the given `makes` keys) of
-    `articles_per_site` posts each, served on 127.0.0.1 until `stop()`."""
+    `articles_per_site` posts each, in `categories` categories (1–4; a small web needs few for
+    a category listing to reach page 3), served on 127.0.0.1 until `stop()`."""
 
     def __init__(
         self,
@@ -109,6 +89,7 @@ class RegionalWeb:
         *,
         makes: list[str] | tuple[str, ...] | None = None,
         per_page: int = 10,
+        categories: int = 4,
         host: str = HOST,
     ) -> None:
         if makes is not None:
@@ -122,7 +103,9 @@ class RegionalWeb:
         self.seed = seed
         self.sites: dict[str, RegionalSite] = {}
         for index, make in enumerate(chosen):
-            site = build_site(index, make, articles_per_site, seed, self.started_at, per_page)
+            site = build_site(
+                index, make, articles_per_site, seed, self.started_at, per_page, categories
+            )
             self.sites[site.name] = site
         self.host = host
         self.night = 1
@@ -132,7 +115,7 @@ class RegionalWeb:
         self._lock = threading.RLock()
         self._log: list[RegionalRequest] = []
         self._hits: dict[str, int] = dict.fromkeys(self.sites, 0)
-        self._servers: dict[str, _SiteServer] = {}
+        self._servers: dict[str, SiteServer] = {}
         self._threads: list[threading.Thread] = []
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -142,7 +125,7 @@ class RegionalWeb:
             return self
         try:
             for name in self.sites:
-                server = _SiteServer((self.host, 0), self, name)
+                server = SiteServer((self.host, 0), self, name)
                 self._servers[name] = server
                 thread = threading.Thread(
                     target=server.serve_forever,
@@ -221,20 +204,21 @@ class RegionalWeb:
 
     def registry_toml(self, path: str | Path) -> Path:
         """Write registry entries (spiders/registry.py format) for the running sites: no hints,
-        as a new user would start; the listings-only portal gets a listing depth that reaches
-        its oldest post."""
+        as a new user would start; sites without a sitemap get a listing depth that reaches their
+        oldest post."""
         lines = ["# Site registry for warta's regional benchmark web (warta.sampleweb.regional)."]
         for name, site in self.sites.items():
             lines += [
                 "",
                 "[[site]]",
                 f'name = "{name}"',
-                f'home_url = "{self.url(name)}"',
+                f'home_url = "{self.url(name, "/")}"',
                 f'province = "{site.province}"',
             ]
             if site.regency:
                 lines.append(f'regency = "{site.regency}"')
-            if not site.make.sitemap and not site.make.feed:
+            if not site.make.sitemap:
+                # Without a sitemap only the listings reach old posts: deep enough for all.
                 lines.append(f"listing_depth = {site.page_count(site.posts) + 2}")
         target = Path(path)
         target.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -266,9 +250,13 @@ class RegionalWeb:
         that listing page or later in every listing showing it."""
         with self._lock:
             data = self.sites[site]
-            category = category or self._rng.choice(
-                sorted({p.category for p in data.posts}) or ["daerah"]
-            )
+            deep = [
+                c
+                for c in data.categories
+                if len(data.in_category(c)) >= ((min_page or 1) - 1) * data.per_page
+            ]
+            # A category able to hold the post that deep, when one is asked for.
+            category = category or self._rng.choice(deep or list(data.categories))
             now = _stamp(datetime.now(UTC), self._latest_modified(data))
             days = backdated_days
             if min_page is not None and min_page > 1:
@@ -306,7 +294,10 @@ class RegionalWeb:
             shown = site.posts
         needed = (page - 1) * site.per_page
         if len(shown) < needed:
-            raise ValueError(f"{site.name}: {category} has too few posts to reach page {page}")
+            raise ValueError(
+                f"{site.name}: category {category!r} has {len(shown)} posts, too few to reach "
+                f"listing page {page} (more articles_per_site or fewer categories)"
+            )
         newer = shown[needed - 1]
         return (now - newer.published).total_seconds() / 86400 + 0.05
 
@@ -338,7 +329,7 @@ class RegionalWeb:
         with self._lock:
             self._log.clear()
 
-    def _record(self, record: RegionalRequest) -> None:
+    def record(self, record: RegionalRequest) -> None:
         with self._lock:
             self._log.append(record)
 
@@ -356,21 +347,21 @@ class RegionalWeb:
 
     def respond(
         self, site: str, method: str, target: str, headers: Mapping[str, str] | Message
-    ) -> _Answer:
+    ) -> Answer:
         """The full answer to one request (testable without sockets)."""
         with self._lock:
             doc = self._document(site, target)
         if doc is None:
             body = self._not_found(site)
-            return _Answer(404, [("Content-Type", "text/html; charset=UTF-8")], body)
+            return Answer(404, [("Content-Type", "text/html; charset=UTF-8")], body)
         if doc.status != 200:
-            return _Answer(doc.status, [("Content-Type", doc.content_type), *doc.headers], doc.body)
+            return Answer(doc.status, [("Content-Type", doc.content_type), *doc.headers], doc.body)
         out = [("Content-Type", doc.content_type), *doc.headers]
         validators = self._validators(site, doc)
         out += validators
-        if _not_modified(dict(validators), headers):
-            return _Answer(304, validators, b"")
-        return _Answer(200, out, b"" if method == "HEAD" else doc.body)
+        if not_modified(dict(validators), headers):
+            return Answer(304, validators, b"")
+        return Answer(200, out, b"" if method == "HEAD" else doc.body)
 
     def _validators(self, site: str, doc: Document) -> list[tuple[str, str]]:
         if doc.content_type.startswith("application/json"):
@@ -467,92 +458,6 @@ def _second(when: datetime) -> datetime:
 def _stamp(when: datetime, previous: datetime) -> datetime:
     """A change time at `when`, but a whole second past `previous` so Last-Modified moves."""
     return max(_second(when), _second(previous) + timedelta(seconds=1))
-
-
-def _not_modified(validators: Mapping[str, str], headers: Mapping[str, str] | Message) -> bool:
-    if_none_match = headers.get("If-None-Match")
-    etag = validators.get("ETag")
-    if if_none_match:
-        # RFC 9110: If-None-Match wins over If-Modified-Since; weak comparison.
-        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        return etag is not None and ("*" in tags or etag.removeprefix("W/") in tags)
-    if_modified_since = headers.get("If-Modified-Since")
-    last_modified = validators.get("Last-Modified")
-    if if_modified_since and last_modified:
-        try:
-            since = parsedate_to_datetime(if_modified_since)
-        except (TypeError, ValueError, IndexError):
-            return False
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        return parsedate_to_datetime(last_modified) <= since
-    return False
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "nginx/1.24.0"
-    sys_version = ""
-    timeout = 30
-    server: _SiteServer
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_HEAD(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        web, site = self.server.web, self.server.site_name
-        try:
-            answer = web.respond(site, self.command, self.path, self.headers)
-        except Exception:  # a rendering bug must show up as a 500, not kill the connection
-            answer = _Answer(500, [("Content-Type", "text/plain")], b"internal error")
-        # Logged before the answer goes out: a client holding the response finds it in the log.
-        web._record(
-            RegionalRequest(
-                site=site,
-                method=self.command,
-                path=self.path,
-                status=answer.status,
-                bytes=len(answer.body),
-                conditional=bool(
-                    self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
-                ),
-                night=web.night,
-                at=datetime.now(UTC),
-                user_agent=self.headers.get("User-Agent", ""),
-            )
-        )
-        self.send_response(answer.status)
-        for key, value in answer.headers:
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        if answer.body:
-            self.wfile.write(answer.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the request log replaces stderr noise
-
-
-class _SiteServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], web: RegionalWeb, site_name: str) -> None:
-        self.web = web
-        self.site_name = site_name
-        super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind resolves the host name (getfqdn), which can stall without DNS.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
 
 
 # --- python -m warta.sampleweb.regional ----------------------------------------------------------

@@ -93,7 +93,7 @@ def sitemap_routes(site: RegionalSite, origin: str) -> dict[str, Callable[[], Do
             "/post-sitemap.xml": lambda: urlset(origin, posts),
             "/page-sitemap.xml": lambda: urlset(origin, [], extra=["/redaksi/"]),
             "/category-sitemap.xml": lambda: urlset(
-                origin, [], extra=[f"/category/{c}/" for c in CATEGORIES]
+                origin, [], extra=[f"/category/{c}/" for c in site.categories]
             ),
         }
         out["/sitemap_index.xml"] = lambda: sitemap_index(origin, children, lastmod=True)
@@ -106,7 +106,7 @@ def sitemap_routes(site: RegionalSite, origin: str) -> dict[str, Callable[[], Do
             "/wp-sitemap-posts-post-1.xml": lambda: urlset(origin, posts),
             "/wp-sitemap-posts-page-1.xml": lambda: urlset(origin, [], extra=["/redaksi/"]),
             "/wp-sitemap-taxonomies-category-1.xml": lambda: urlset(
-                origin, [], extra=[f"/category/{c}/" for c in CATEGORIES]
+                origin, [], extra=[f"/category/{c}/" for c in site.categories]
             ),
         }
         out["/wp-sitemap.xml"] = lambda: sitemap_index(origin, children, lastmod=False)

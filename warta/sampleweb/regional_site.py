@@ -115,6 +115,8 @@ class RegionalSite:
     posts: list[RegionalPost] = field(default_factory=list)
     """Newest first."""
     per_page: int = 10
+    categories: tuple[str, ...] = tuple(CATEGORIES)
+    """Slugs of the categories in use (CATEGORIES order)."""
 
     @property
     def domain_label(self) -> str:
@@ -159,13 +161,13 @@ class RegionalSite:
         family = self.make.family
         if family == "wordpress":
             out = {"/": self.posts}
-            out.update({f"/category/{c}/": self.in_category(c) for c in CATEGORIES})
+            out.update({f"/category/{c}/": self.in_category(c) for c in self.categories})
         elif family == "cms":
             out = {"/indeks": self.posts}
-            out.update({f"/rubrik/{c}": self.in_category(c) for c in CATEGORIES})
+            out.update({f"/rubrik/{c}": self.in_category(c) for c in self.categories})
         elif family == "portal":
             out = {"/terkini": self.posts}
-            out.update({f"/kanal/{c}": self.in_category(c) for c in CATEGORIES})
+            out.update({f"/kanal/{c}": self.in_category(c) for c in self.categories})
         else:
             out = {"/berita": self.posts}
         return out
@@ -194,14 +196,23 @@ class RegionalSite:
 
 
 def build_site(
-    index: int, make: Make, articles: int, seed: int, start: datetime, per_page: int = 10
+    index: int,
+    make: Make,
+    articles: int,
+    seed: int,
+    start: datetime,
+    per_page: int = 10,
+    categories: int = len(CATEGORIES),
 ) -> RegionalSite:
     """Site number `index` of make `make` with `articles` posts, the newest a day before
     `start`, about two a day going back."""
     name, title, province, regency, place = _IDENTITIES[MAKES.index(make)]
     if index >= len(MAKES):
         name, title = f"{name}{index // len(MAKES) + 1}", f"{title} {index // len(MAKES) + 1}"
-    site = RegionalSite(name, make, title, province, regency, place, per_page=per_page)
+    if not 1 <= categories <= len(CATEGORIES):
+        raise ValueError(f"categories must be between 1 and {len(CATEGORIES)}")
+    site = RegionalSite(name, make, title, province, regency, place, per_page=per_page,
+                        categories=tuple(CATEGORIES)[:categories])  # fmt: skip
     rng = random.Random(f"{seed}-{name}")
     when = start - timedelta(days=1)
     for _ in range(articles):
@@ -246,7 +257,7 @@ def add_generated(
         slug=f"{slug}-{post_id}" if site.make.family == "wordpress" else slug,
         title=title,
         paragraphs=text.paragraphs,
-        category=category or rng.choice(list(CATEGORIES)),
+        category=category or rng.choice(site.categories),
         author=f"{rng.choice(('Redaksi', 'Tim Liputan', 'Kontributor'))} {site.place}",
         published=published,
         modified=max(modified, published),
