@@ -5,10 +5,11 @@ archived articles it may revalidate, whether tonight is a deep pass. Pure rules,
 The rules (issue 11):
 - A source found is read every night; a guess that answered 404 (or was not a sitemap / feed /
   API) is re-probed only after `reprobe_missing` (WARTA_REPROBE_MISSING_DAYS).
-- Validators are trusted until a crawl shows them noisy: more article pages answered a
-  conditional request with a 200 and the same text than answered 304. On a noisy site articles
-  are not requested conditionally and a listing that changed (it always does there) is no
-  reason to refetch its articles; the judgement is re-examined once a revalidation cycle.
+- Validators are judged by a crawl's evidence: more article pages answered a conditional
+  request with a 200 and the same text than answered 304 means noisy. On a noisy site articles
+  are not requested conditionally and a listing that changed (it always does there) makes only
+  its newest articles refetched, within half the night's budget; the judgement is re-examined
+  once a revalidation cycle.
 - Revalidation (refetching an archived article without a change signal) is budgeted per night
   as a share of the site's archive, so the whole archive is re-checked about once per
   `revalidate_cycle` (WARTA_REVALIDATE_CYCLE_DAYS), within a floor and a ceiling.
@@ -109,13 +110,15 @@ class NightPlan:
 
     def may_revalidate_listed(self, budget: int) -> bool:
         """Whether an archived article listed by a changed page may be refetched: always where
-        validators are trusted (a 304 costs nothing), never where they are noisy, within the
-        night's budget while the crawl does not know yet."""
+        validators are trusted (a 304 costs nothing); within the night's budget while the
+        crawl does not know yet; where they are noisy (every listing "changes" nightly), within
+        half the budget, so the newest listed articles (the likeliest to be edited, listings
+        being newest first) share it with the rolling revalidation of the rest."""
         trusted = self.validators_trusted
         if trusted is True:
             return True
         if trusted is False:
-            return False
+            return self.revalidated < budget // 2
         return self.revalidated < budget
 
     def lessons(

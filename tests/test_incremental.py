@@ -549,6 +549,7 @@ def test_a_dated_source_decides_again_for_a_url_an_undated_one_skipped() -> None
     spider = make_spider()
     known_site(spider)
     spider.plan.memory.validators_trusted = False
+    spider._budget = 1  # half of it for listed articles: none
     assert spider._candidate(EDITED, "news-sitemap", revalidate=True) is None
     again = spider._candidate(EDITED, "sitemap", changed_at=datetime.now(UTC))
     assert again is not None and again.url == EDITED

@@ -61,8 +61,10 @@ def test_missing_sources_are_skipped_until_due_for_a_reprobe() -> None:
 
 def test_listed_articles_are_refetched_by_trust() -> None:
     assert plan(SiteMemory(validators_trusted=True)).may_revalidate_listed(budget=0)
-    assert not plan(SiteMemory(validators_trusted=False, validators_checked_at=NOW)
-                    ).may_revalidate_listed(budget=99)
+    noisy = plan(SiteMemory(validators_trusted=False, validators_checked_at=NOW))
+    assert not noisy.may_revalidate_listed(budget=1)
+    noisy.revalidated = 3
+    assert noisy.may_revalidate_listed(budget=8) and not noisy.may_revalidate_listed(budget=7)
     unknown = plan()
     assert unknown.may_revalidate_listed(budget=1)
     unknown.revalidated = 1
