@@ -14,6 +14,13 @@ branch (a 304 article becomes a status-304 PageItem the store records as seen). 
 validators are written back only when the crawl finished, and without validators where the
 crawl could not follow everything behind them. An empty archive gives a full crawl.
 
+The night plan (spiders/nightly.py, issue 11) adds what the archive remembers per site: sources
+remembered missing are not requested until due for a re-probe; where the REST API or a sitemap
+answered before, the home page's listings are read only on deep-pass nights; noisy validators
+are not sent; revalidation without a signal is budgeted (listed articles, then at spider_idle
+the rolling revalidation of the stalest). The parts live in spiders/sources.py (robots,
+sitemaps, feeds, REST API) and spiders/listings.py (listings and pagination).
+
 Stats: warta/discovered/<via> (unique candidates per source: sitemap, news-sitemap, feed,
 listing, link), warta/not_fetched (candidates not requested: should_fetch or incremental),
 warta/sitemaps, warta/feeds and warta/listing_pages (documents read); incremental ones under
@@ -24,7 +31,11 @@ home_rechecks, incomplete_pages and discovery_recorded. Drops, counted into the 
 warta/errors/http_<status> (a listed page that answered an HTTP error), warta/rejected/<reason>
 and warta/errors/<reason> for pages refused by a bound (too-large: over DOWNLOAD_MAXSIZE, also
 once decompressed; offsite-redirect), and warta/sitemap_batches (sitemap candidates fed from the
-backlog when the crawl ran dry).
+backlog when the crawl ran dry). Nightly ones: warta/discovery/skipped_missing,
+…/listings_replaced_by_rest_api, …/listings_replaced_by_sitemap, …/rest_api_missing,
+warta/rest_api/pages, warta/revalidate/budget, …/listed, …/listed_not_trusted, …/rolling,
+warta/incremental/dated_later (a URL skipped undated, then dated by a sitemap), and
+warta/validators/noisy (counted by the store), …/untrusted, …/trusted (the crawl's judgement).
 """
 
 from __future__ import annotations
