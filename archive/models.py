@@ -333,7 +333,7 @@ class SiteSource(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     url: Mapped[str] = mapped_column(String(2000))
     kind: Mapped[str] = mapped_column(String(20))
-    """'sitemap', 'feed', 'listing' or 'rest-api'."""
+    """'robots' (robots.txt), 'sitemap', 'feed', 'listing' or 'rest-api'."""
     status: Mapped[str] = mapped_column(String(20))
     """'found' or 'missing' (answered 404/410 or was not what it was guessed to be)."""
     first_checked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive.db import transaction
 from archive.models import Site, SiteCrawlState, SiteSource
 
-SOURCE_KINDS = ("sitemap", "feed", "listing", "rest-api")
+SOURCE_KINDS = ("robots", "sitemap", "feed", "listing", "rest-api")
 
 
 @dataclass(frozen=True, slots=True)

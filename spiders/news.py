@@ -365,7 +365,9 @@ class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
         guess = not self.site.has_hints
         rest = self._rest_api_request()
         builders: dict[str, Callable[[str], Request]] = {
-            "robots": lambda url: self.build_request(url, self.parse_robots, kind="robots"),
+            "robots": lambda url: self.build_request(
+                url, self.parse_robots, kind="robots", guess=True
+            ),
             "sitemap": lambda url: self._sitemap_request(url, guess=guess),
             "feed": lambda url: self._feed_request(url, guess=guess),
             "listing": lambda url: self._listing_request(url, url, 1),

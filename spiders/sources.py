@@ -60,8 +60,14 @@ class SourcePages:
     # --- robots and sitemaps ----------------------------------------------------------------------
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
+        source = _original_url(_meta(response), response.url)
         if self._not_modified(response):
             return
+        if self._guess_missing(response):
+            # No robots.txt: normal (everything allowed), and remembered like a missing guess.
+            self.plan.check(source, "robots", False, datetime.now(UTC))
+            return
+        self.plan.check(source, "robots", True, datetime.now(UTC))
         # A container: robots.txt does not change when the sitemaps it names do.
         self._remember(response, container=True)
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):

@@ -297,7 +297,8 @@ def test_first_crawl_requests_are_plain() -> None:
     spider = make_spider()
     (request,) = [r for r in spider.initial_requests() if r.meta["warta_kind"] == "robots"]
     assert b"If-None-Match" not in request.headers
-    assert "handle_httpstatus_list" not in request.meta
+    # Only the statuses of a missing guess (a site without robots.txt is remembered as such).
+    assert request.meta["handle_httpstatus_list"] == [404, 410]
 
 
 def test_sitemap_skips_unchanged_articles_and_revalidates_edited_ones() -> None:
