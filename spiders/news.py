@@ -190,7 +190,8 @@ class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
         lessons = self.plan.lessons(
             # A crawl that lost pages (transient failures, store errors) does not move the REST
             # API's `modified_after` or the deep pass: next night looks as far back again.
-            finished=reason == "finished" and not self._incomplete and not store_failed,
+            finished=reason == "finished",
+            complete=not self._incomplete and not store_failed,
             noisy_pages=self._stat("warta/validators/noisy"),
             not_modified_pages=self._stat("warta/incremental/not_modified/candidate"),
             now=datetime.now(UTC),

@@ -122,11 +122,17 @@ class NightPlan:
         return self.revalidated < budget
 
     def lessons(
-        self, *, finished: bool, noisy_pages: int, not_modified_pages: int, now: datetime
+        self,
+        *,
+        finished: bool,
+        complete: bool,
+        noisy_pages: int,
+        not_modified_pages: int,
+        now: datetime,
     ) -> CrawlLessons:
         """What to write back. Source checks and validator evidence hold whatever the finish;
-        the deep pass and the crawl's start (the REST API's next `modified_after`) only for a
-        crawl that finished."""
+        the deep pass only for a crawl that finished; the crawl's start (the REST API's next
+        `modified_after`) only for one that also lost no page (`complete`)."""
         return CrawlLessons(
             sources=tuple(self.checks.values()),
             validators_trusted=judge_validators(noisy_pages, not_modified_pages),
@@ -134,5 +140,5 @@ class NightPlan:
             not_modified_pages=not_modified_pages,
             checked_at=now,
             deep_pass_at=self.started_at if finished and self.deep_pass else None,
-            complete_crawl_at=self.started_at if finished else None,
+            complete_crawl_at=self.started_at if finished and complete else None,
         )

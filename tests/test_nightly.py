@@ -84,11 +84,19 @@ def test_lessons_of_an_unfinished_crawl_keep_the_rest_api_window() -> None:
     night = plan()
     night.check(H + "feed/", "feed", True, NOW)
     night.check(H + "feed/", "feed", False, NOW)  # found wins within one crawl
-    lessons = night.lessons(finished=False, noisy_pages=2, not_modified_pages=0, now=NOW)
+    lessons = night.lessons(
+        finished=False, complete=True, noisy_pages=2, not_modified_pages=0, now=NOW
+    )
     assert lessons.sources == (SourceCheck(H + "feed/", "feed", True, NOW),)
     assert lessons.validators_trusted is False
     assert lessons.complete_crawl_at is None and lessons.deep_pass_at is None
-    done = night.lessons(finished=True, noisy_pages=0, not_modified_pages=0, now=NOW)
+    # Finished but a page lost (a timeout): the deep pass happened, the REST window stays.
+    lossy = night.lessons(
+        finished=True, complete=False, noisy_pages=0, not_modified_pages=0, now=NOW
+    )
+    assert lossy.deep_pass_at == NOW and lossy.complete_crawl_at is None
+    done = night.lessons(finished=True, complete=True, noisy_pages=0, not_modified_pages=0,
+                         now=NOW)
     assert done.complete_crawl_at == NOW and done.deep_pass_at == NOW
 
 
