@@ -78,8 +78,6 @@ logger = logging.getLogger(__name__)
 
 # Statuses by which a server says a guessed URL does not exist.
 MISSING_STATUSES = (404, 410)
-# Request kinds whose answers are HTML pages, noisy where the site's validators are.
-_HTML_KINDS = frozenset({"candidate", "listing", "follow"})
 
 
 class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
@@ -281,9 +279,10 @@ class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
         if chain:
             meta["warta_chain"] = chain
         headers = incremental.validators(self.known_url(url), kind)
-        if headers and kind in _HTML_KINDS and self.plan.validators_trusted is False:
-            # The site's ETags change with its sidebars: a conditional request only costs
-            # headers, and a 200 to it says nothing.
+        if headers and kind == "candidate" and self.plan.validators_trusted is False:
+            # The site's article ETags change with its sidebars: a conditional request only
+            # costs headers, and a 200 to it says nothing. (Listings keep theirs: a 304 there
+            # still saves a page, and a 200 costs nothing more.)
             headers = {}
         if headers:
             meta["handle_httpstatus_list"] = [*meta.get("handle_httpstatus_list", ()), 304]

@@ -48,10 +48,14 @@ def revalidation_budget(article_count: int, policy: NightlyPolicy) -> int:
     return min(budget, article_count)
 
 
+MIN_EVIDENCE_PAGES = 2
+
+
 def judge_validators(noisy_pages: int, not_modified_pages: int) -> bool | None:
     """True: the validators follow the articles; False: they change when the text does not
-    (sidebars, the date in the top bar); None: no evidence this crawl."""
-    if noisy_pages + not_modified_pages == 0:
+    (sidebars, the date in the top bar); None: too little evidence this crawl (one page whose
+    "latest posts" box showed tonight's new post says little about the site)."""
+    if noisy_pages + not_modified_pages < MIN_EVIDENCE_PAGES:
         return None
     return noisy_pages <= not_modified_pages
 

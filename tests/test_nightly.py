@@ -41,6 +41,7 @@ def test_budget_is_a_share_of_the_archive_within_floor_and_ceiling() -> None:
 
 def test_validators_are_judged_by_the_majority_of_the_evidence() -> None:
     assert judge_validators(noisy_pages=0, not_modified_pages=0) is None
+    assert judge_validators(noisy_pages=1, not_modified_pages=0) is None  # one page says little
     assert judge_validators(noisy_pages=3, not_modified_pages=0) is False
     assert judge_validators(noisy_pages=1, not_modified_pages=4) is True
 
@@ -86,7 +87,7 @@ def test_lessons_of_an_unfinished_crawl_keep_the_rest_api_window() -> None:
     night.check(H + "feed/", "feed", False, NOW)  # found wins within one crawl
     lessons = night.lessons(
         finished=False, complete=True, noisy_pages=2, not_modified_pages=0, now=NOW
-    )
+    )  # two pages: enough to judge
     assert lessons.sources == (SourceCheck(H + "feed/", "feed", True, NOW),)
     assert lessons.validators_trusted is False
     assert lessons.complete_crawl_at is None and lessons.deep_pass_at is None
