@@ -229,10 +229,10 @@ def ratio(a: int, b: int) -> str:
 def report(web: BenchWeb, nights: list[Night], first_capture: tuple[int, int]) -> dict[str, Any]:
     first = nights[0]
     stored, expected = first_capture
-    print(
-        f"\n{web.label}; night 1 archived {stored} articles of the {expected} the web serves"
-        " (on the sample web some registry entries reach only part of a site, by design)\n"
-    )
+    note = ""
+    if stored < expected:
+        note = " (on the sample web some registry entries reach only part of a site, by design)"
+    print(f"\n{web.label}; night 1 archived {stored} articles of the {expected} served{note}\n")
     head = f"{'night':<30}{'requests':>9}{'bytes':>12}{'bytes %':>9}{'304s':>6}{'cond.':>7}"
     head += f"{'404s':>6}{'rep.404':>8}{'scrapy B':>11}{'B %':>8}{'secs':>7}"
     print(head)

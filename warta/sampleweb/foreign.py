@@ -23,13 +23,8 @@ from datetime import datetime
 from warta.sampleweb.content import WIB, Article, Site, StaticPage, indonesian_date, load_site
 from warta.sampleweb.pages import HTML_UTF8, Resource, _latest, _modified, _Renderer, e
 
-__all__ = [
-    "FOREIGN_SITE_FILES",
-    "FOREIGN_THEMES",
-    "build_foreign_routes",
-    "load_foreign_sites",
-    "states_time",
-]
+__all__ = ["FOREIGN_SITE_FILES", "FOREIGN_THEMES", "build_foreign_routes", "load_foreign_sites",
+           "states_time"]
 
 FOREIGN_SITE_FILES = ("foreign-kabarkota.toml", "foreign-diskominfo.toml")
 FOREIGN_THEMES = frozenset({"cms", "portal"})
@@ -120,12 +115,8 @@ class _Foreign(_Renderer):
             out[page.path] = self.static(page)
         out.update(self.files())
         if self.style.robots:
-            robots = "User-agent: *\n" + "".join(
-                f"Disallow: {p}\n" for p in self.style.robots_disallow
-            )
-            out["/robots.txt"] = Resource(
-                "robots", "text/plain", robots.encode(), self.site.layout_date
-            )
+            robots = "User-agent: *\n" + "".join(f"Disallow: {p}\n" for p in self.style.robots_disallow)
+            out["/robots.txt"] = Resource("robots", "text/plain", robots.encode(), self.site.layout_date)
         return out
 
     # Each theme provides these.
@@ -206,16 +197,13 @@ class _Cms(_Foreign):
     def home(self) -> Resource:
         latest = self.news()[:3]
         items = "".join(
-            f'<div class="item-utama"><h2><a href="{e(a.path)}">{e(a.title)}</a></h2></div>'
-            for a in latest
+            f'<div class="item-utama"><h2><a href="{e(a.path)}">{e(a.title)}</a></h2></div>' for a in latest
         )
         main = f'{items}<p><a href="/indeks">Indeks Berita &raquo;</a></p>'
         return self.page_resource("home", self.frame(self.site.title, main), latest)
 
     def static(self, page: StaticPage) -> Resource:
-        main = f'<h1 class="judul-halaman">{e(page.title)}</h1>' + "".join(
-            f"<p>{e(p)}</p>" for p in page.body
-        )
+        main = f'<h1 class="judul-halaman">{e(page.title)}</h1>' + "".join(f"<p>{e(p)}</p>" for p in page.body)
         html = self.frame(f"{page.title}{self.style.title_sep}{self.style.domain_label}", main)
         return self.page_resource("page", html, self.popular(None))
 
@@ -258,9 +246,7 @@ class _Portal(_Foreign):
 </div>
 <p class="sumber">Sumber: {e(article.author or "Humas")}</p>"""
         sep, label = self.style.title_sep, self.style.domain_label
-        return self.article_resource(
-            article, self.frame(f"{article.title}{sep}{label}", main, article)
-        )
+        return self.article_resource(article, self.frame(f"{article.title}{sep}{label}", main, article))
 
     def listing_html(self, chunk: list[Article], older: str, n: int) -> str:
         items = "".join(
@@ -280,8 +266,6 @@ class _Portal(_Foreign):
         return self.page_resource("home", self.frame(self.site.title, main), latest)
 
     def static(self, page: StaticPage) -> Resource:
-        main = f'<h2 class="judul-artikel">{e(page.title)}</h2>' + "".join(
-            f"<p>{e(p)}</p>" for p in page.body
-        )
+        main = f'<h2 class="judul-artikel">{e(page.title)}</h2>' + "".join(f"<p>{e(p)}</p>" for p in page.body)
         html = self.frame(f"{page.title}{self.style.title_sep}{self.style.domain_label}", main)
         return self.page_resource("page", html, self.popular(None))
