@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -362,3 +363,49 @@ class ArticleMinhash(Base):
     scheme: Mapped[str] = mapped_column(String(40))
     """Shingling/hashing parameters the signature was made with; rows of another scheme are
     ignored by lookups until `NearDuplicateIndex.rebuild` recomputes them."""
+
+
+# --- what crawls remember per site (archive/site_memory.py) ---
+
+
+class SiteSource(Base):
+    """A discovery source of a site as crawls found it: a sitemap, feed, listing or the
+    WordPress REST API that exists ('found'), or a guessed one that does not ('missing').
+    Nightly crawls read the found ones and re-probe missing guesses only every
+    WARTA_REPROBE_MISSING_DAYS."""
+
+    __tablename__ = "site_sources"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    kind: Mapped[str] = mapped_column(String(20))
+    """'robots' (robots.txt), 'sitemap', 'feed', 'listing' or 'rest-api'."""
+    status: Mapped[str] = mapped_column(String(20))
+    """'found' or 'missing' (answered 404/410 or was not what it was guessed to be)."""
+    first_checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_found_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("site_id", "url"),)
+
+
+class SiteCrawlState(Base):
+    """Per site, what crawls learnt about how to crawl it cheaply."""
+
+    __tablename__ = "site_crawl_state"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    validators_trusted: Mapped[bool | None] = mapped_column(Boolean)
+    """Whether the site's ETag/Last-Modified follow its articles: False when a page answered a
+    conditional request with a new validator but the same article text (sidebars, dates in the
+    page), True when articles answered 304; NULL until a crawl has seen either."""
+    validators_checked_at: Mapped[datetime | None]
+    noisy_validator_pages: Mapped[int] = mapped_column(Integer, default=0)
+    """Article pages of the last judging crawl: 200 to a conditional request, text unchanged."""
+    not_modified_pages: Mapped[int] = mapped_column(Integer, default=0)
+    """Article pages of the last judging crawl that answered 304."""
+    last_deep_pass_at: Mapped[datetime | None]
+    """When a crawl last paged every listing to its full depth (WARTA_DEEP_PASS_DAYS)."""
+    last_complete_crawl_at: Mapped[datetime | None]
+    """When the last crawl that finished began: the REST API's `modified_after` next night."""

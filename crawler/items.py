@@ -19,6 +19,7 @@ class PageItem(scrapy.Item):
     fetched_at = scrapy.Field()  # aware datetime (UTC)
     discovered_via = scrapy.Field()  # 'sitemap', 'news-sitemap', 'feed', 'listing', 'link'
     hinted_published_at = scrapy.Field()  # from news:publication_date / feed pubDate, if any
+    conditional = scrapy.Field()  # requested with validators (If-None-Match / If-Modified-Since)
 
     # Set by ExtractPipeline.
     reject_reason = scrapy.Field()  # why the page is not an article (then nothing else is set)

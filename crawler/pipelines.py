@@ -291,6 +291,10 @@ class StorePipeline:
         if outcome == "rejected":
             raise DropItem(f"not an article ({item['reject_reason']}): {item['url']}")
         self.stats.inc_value(f"warta/store/{item['outcome']}")
+        if item["outcome"] == "unchanged" and item.get("conditional"):
+            # A 200 to a conditional request, the same text: the page's validators follow
+            # something else (spiders/nightly.py stops trusting them).
+            self.stats.inc_value("warta/validators/noisy")
         if outcome == "stored-copy":
             self.stats.inc_value("warta/store/copies")
         return item

@@ -62,10 +62,26 @@ WARTA_MAX_LINKS_PER_PAGE = 1000
 # Nightly re-crawls fetch only what is new or changed (sitemap lastmod, feed dates, conditional
 # requests, known URLs skipped); False re-fetches everything (the store still adds no duplicate).
 WARTA_INCREMENTAL = True
-# Every crawl also re-checks this many archived articles, the longest unchecked first
-# (conditionally where the site sends validators): an edit on a site that publishes no change
-# dates is caught within (archived articles / this) nights.
-WARTA_REVALIDATE_PER_CRAWL = 20
+# Revalidation: every night refetches a share of each site's archive without a change signal
+# (conditionally where the site's validators are trusted), the longest unchecked first, so the
+# whole archive is re-checked about once every WARTA_REVALIDATE_CYCLE_DAYS; at least
+# WARTA_REVALIDATE_MIN, at most WARTA_REVALIDATE_MAX articles a night. The articles a changed
+# listing shows are refetched from the same budget where the site's validators are not known yet.
+WARTA_REVALIDATE_CYCLE_DAYS = 30
+WARTA_REVALIDATE_MIN = 2
+WARTA_REVALIDATE_MAX = 200
+# Discovery is remembered per site (table site_sources): a guessed sitemap, feed, listing page
+# or REST API that answered 404 is probed again only after this many days.
+WARTA_REPROBE_MISSING_DAYS = 7
+# Every this many days (and on a site's first crawl) listings are paged to full depth, at most
+# WARTA_DEEP_PASS_MAX_PAGES pages each, on sites without a sitemap or REST API: backdated posts
+# land deep in a listing and nightly pagination stops at the first page without news.
+WARTA_DEEP_PASS_DAYS = 7
+WARTA_DEEP_PASS_MAX_PAGES = 50
+# The WordPress REST API (/wp-json/wp/v2/posts?modified_after=…) as a source where a site
+# serves it: it replaces the home page's listings; at most this many API pages a crawl.
+WARTA_WP_REST_API = True
+WARTA_REST_API_MAX_PAGES = 100
 # Pages judged not to be articles are looked at again after this many days.
 WARTA_RECHECK_REJECTED_DAYS = 30
 # A <lastmod>/<updated> must be this much older than our last fetch to count as "not newer"

@@ -31,7 +31,7 @@ from spiders.registry import SiteEntry
 Action = Literal["fetch", "conditional", "skip"]
 
 # Request kinds (meta["warta_kind"]) whose pages lead to articles rather than being ones.
-DISCOVERY_KINDS = frozenset({"robots", "sitemap", "feed", "listing", "follow"})
+DISCOVERY_KINDS = frozenset({"robots", "sitemap", "feed", "listing", "follow", "rest-api"})
 
 DEFAULT_REJECTED_RECHECK = timedelta(days=30)
 DEFAULT_CLOCK_SLACK = timedelta(hours=1)

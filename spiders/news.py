@@ -14,6 +14,13 @@ branch (a 304 article becomes a status-304 PageItem the store records as seen). 
 validators are written back only when the crawl finished, and without validators where the
 crawl could not follow everything behind them. An empty archive gives a full crawl.
 
+The night plan (spiders/nightly.py, issue 11) adds what the archive remembers per site: sources
+remembered missing are not requested until due for a re-probe; where the REST API or a sitemap
+answered before, the home page's listings are read only on deep-pass nights; noisy validators
+are not sent; revalidation without a signal is budgeted (listed articles, then at spider_idle
+the rolling revalidation of the stalest). The parts live in spiders/sources.py (robots,
+sitemaps, feeds, REST API) and spiders/listings.py (listings and pagination).
+
 Stats: warta/discovered/<via> (unique candidates per source: sitemap, news-sitemap, feed,
 listing, link), warta/not_fetched (candidates not requested: should_fetch or incremental),
 warta/sitemaps, warta/feeds and warta/listing_pages (documents read); incremental ones under
@@ -24,13 +31,16 @@ home_rechecks, incomplete_pages and discovery_recorded. Drops, counted into the 
 warta/errors/http_<status> (a listed page that answered an HTTP error), warta/rejected/<reason>
 and warta/errors/<reason> for pages refused by a bound (too-large: over DOWNLOAD_MAXSIZE, also
 once decompressed; offsite-redirect), and warta/sitemap_batches (sitemap candidates fed from the
-backlog when the crawl ran dry).
+backlog when the crawl ran dry). Nightly ones: warta/discovery/skipped_missing,
+…/listings_replaced_by_rest_api, …/listings_replaced_by_sitemap, …/rest_api_missing,
+warta/rest_api/pages, warta/revalidate/budget, …/listed, …/listed_not_trusted, …/rolling,
+warta/incremental/dated_later (a URL skipped undated, then dated by a sitemap), and
+warta/validators/noisy (counted by the store), …/untrusted, …/trusted (the crawl's judgement).
 """
 
 from __future__ import annotations
 
 import logging
-import struct
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -38,23 +48,28 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.conf import build_component_list
-from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.misc import load_object
-from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from archive.db import make_engine, session_factory
 from archive.seen import KnownUrl, load_known_urls, record_fetch_state
+from archive.site_memory import SiteMemory, load_site_memory, record_crawl_lessons
 from archive.urlnorm import normalise_url
 from crawler.items import PageItem
 from crawler.pipelines import StorePipeline
-from spiders import discovery, incremental
+from spiders import discovery, incremental, wp_api
+from spiders.listings import ListingPages
+from spiders.nightly import NightlyPolicy, NightPlan, revalidation_budget
 from spiders.registry import SiteEntry
+from spiders.responses import header as _header
+from spiders.responses import meta_of as _meta
+from spiders.responses import original_url as _original_url
+from spiders.sources import SourcePages
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -63,14 +78,9 @@ logger = logging.getLogger(__name__)
 
 # Statuses by which a server says a guessed URL does not exist.
 MISSING_STATUSES = (404, 410)
-_FEED_LINKS = "link[rel~=alternate][href], a[rel~=alternate][href]"
-_NEXT_LINKS = (
-    "link[rel~=next]::attr(href), a[rel~=next]::attr(href), a.next::attr(href),"
-    " .nav-previous a::attr(href), a.next.page-numbers::attr(href)"
-)
 
 
-class NewsSpider(scrapy.Spider):
+class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
     """Generic news-site spider; the loader subclasses it per registry entry (`name`, `site`)."""
 
     # Set on each per-site subclass by spiders.loader; pipelines read it as `spider.site`.
@@ -83,10 +93,16 @@ class NewsSpider(scrapy.Spider):
         # Host names only: Scrapy's OffsiteMiddleware ignores ports, so is_in_site does the rest.
         self.allowed_domains = list(self.site.hosts)
         self._seen_candidates: set[str] = set()
+        self._undated_skips: set[str] = set()
         # Incremental state: empty `known` (no archive, first crawl, WARTA_INCREMENTAL off)
         # means a full crawl.
         self.known: dict[str, KnownUrl] = {}
         self.policy = incremental.Policy()
+        # What the archive remembers about the site (sources, validators, deep pass) and what
+        # this crawl learns; an empty memory (first crawl, no archive) probes everything.
+        self.plan = NightPlan(SiteMemory(), NightlyPolicy(), datetime.now(UTC))
+        self._budget: int | None = None
+        self._rolled = False
         self._discovery_fetches: dict[str, incremental.DiscoveryFetch] = {}
         self._incomplete: set[str] = set()
         self._discovery_requested: set[str] = set()
@@ -103,6 +119,13 @@ class NewsSpider(scrapy.Spider):
         spider.policy = incremental.Policy(
             rejected_recheck=timedelta(days=settings.getfloat("WARTA_RECHECK_REJECTED_DAYS", 30)),
             clock_slack=timedelta(seconds=settings.getfloat("WARTA_LASTMOD_SLACK_SECONDS", 3600)),
+        )
+        spider.plan.policy = NightlyPolicy(
+            reprobe_missing=timedelta(days=settings.getfloat("WARTA_REPROBE_MISSING_DAYS", 7)),
+            revalidate_cycle_days=settings.getfloat("WARTA_REVALIDATE_CYCLE_DAYS", 30),
+            revalidate_min=settings.getint("WARTA_REVALIDATE_MIN", 2),
+            revalidate_max=settings.getint("WARTA_REVALIDATE_MAX", 200),
+            deep_pass=timedelta(days=settings.getfloat("WARTA_DEEP_PASS_DAYS", 7)),
         )
         crawler.signals.connect(spider.load_known, signal=signals.spider_opened)
         crawler.signals.connect(spider._feed_backlog, signal=signals.spider_idle)
@@ -129,10 +152,15 @@ class NewsSpider(scrapy.Spider):
             return
         engine = make_engine(url)
         try:
-            self.known = load_known_urls(session_factory(engine), self.site.name)
+            sessions = session_factory(engine)
+            self.known = load_known_urls(sessions, self.site.name)
+            self.plan.memory = load_site_memory(sessions, self.site.name)
         finally:
             engine.dispose()
         self._set("warta/incremental/known_urls", len(self.known))
+        self._set("warta/revalidate/budget", self.revalidation_budget)
+        if self.plan.validators_trusted is False:
+            self._set("warta/validators/untrusted", 1)
         logger.info("incremental: %d URLs of %s known to the archive", len(self.known), self.name)
 
     def closed(self, reason: str) -> None:
@@ -156,11 +184,22 @@ class NewsSpider(scrapy.Spider):
                     "%s: pages could not be stored; discovery validators not kept", self.name
                 )
             records = incremental.discovery_records(self._discovery_fetches.values(), incomplete)
-        if not records and not self._refused:
-            return
+        store_failed = bool(self._stat("warta/store/failed"))
+        lessons = self.plan.lessons(
+            # A crawl that lost pages (transient failures, store errors) does not move the REST
+            # API's `modified_after` or the deep pass: next night looks as far back again.
+            finished=reason == "finished",
+            complete=not self._incomplete and not store_failed,
+            noisy_pages=self._stat("warta/validators/noisy"),
+            not_modified_pages=self._stat("warta/incremental/not_modified/candidate"),
+            now=datetime.now(UTC),
+        )
+        if lessons.validators_trusted is not None:
+            self._set("warta/validators/trusted", int(lessons.validators_trusted))
         engine = make_engine(url)
         try:
             sessions = session_factory(engine, writer=True)
+            record_crawl_lessons(sessions, self.site.name, lessons)
             for page_url, (refused_reason, fetched_at) in self._refused.items():
                 record_fetch_state(
                     sessions, self.site.name, page_url, "rejected", fetched_at,
@@ -178,11 +217,20 @@ class NewsSpider(scrapy.Spider):
                 )
         except Exception as exc:
             # The archive is already complete; only next night's shortcuts are lost.
-            logger.error("could not record discovery pages of %s: %s", self.name, exc)
+            logger.error("could not record discovery state of %s: %s", self.name, exc)
             return
         finally:
             engine.dispose()
         self._set("warta/incremental/discovery_recorded", len(records))
+
+    @property
+    def revalidation_budget(self) -> int:
+        """Archived articles this night may refetch without a change signal (spiders/nightly)."""
+        if self._budget is None:
+            # Aliases count too: close enough, and cheap to know.
+            articles = sum(1 for k in self.known.values() if k.kind == "article")
+            self._budget = revalidation_budget(articles, self.plan.policy)
+        return self._budget
 
     def known_url(self, url: str) -> KnownUrl | None:
         """The archive's knowledge of `url`: discovery pages and rejected pages are stored as
@@ -231,11 +279,18 @@ class NewsSpider(scrapy.Spider):
         if chain:
             meta["warta_chain"] = chain
         headers = incremental.validators(self.known_url(url), kind)
+        if headers and kind == "candidate" and self.plan.validators_trusted is False:
+            # The site's article ETags change with its sidebars: a conditional request only
+            # costs headers, and a 200 to it says nothing. (Listings keep theirs: a 304 there
+            # still saves a page, and a 200 costs nothing more.)
+            headers = {}
         if headers:
             meta["handle_httpstatus_list"] = [*meta.get("handle_httpstatus_list", ()), 304]
             self._inc("warta/incremental/conditional")
         if kind in incremental.DISCOVERY_KINDS:
             self._discovery_requested.add(url)
+        if kind == "rest-api":
+            meta["handle_httpstatus_list"] = list(wp_api.MISSING_STATUSES)
         return Request(
             url,
             callback=callback,
@@ -261,6 +316,11 @@ class NewsSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             self._inc(f"warta/errors/http_{status}")
+            if status in MISSING_STATUSES and kind in ("sitemap", "feed", "listing"):
+                # A source linked from the site that does not exist: not asked for nightly.
+                self.plan.check(
+                    _original_url(request.meta, request.url), kind, False, datetime.now(UTC)
+                )
         elif failure.check(IgnoreRequest):
             return failure  # robots.txt, offsite, filters: decided, not failed
         if incremental.is_transient_status(status):
@@ -298,231 +358,79 @@ class NewsSpider(scrapy.Spider):
 
     def initial_requests(self) -> Iterator[Request]:
         """The start plan (see discovery.start_plan) as requests; synchronous for easy testing.
-        Known discovery pages among them are requested conditionally (build_request)."""
+        Known discovery pages among them are requested conditionally (build_request); sources
+        the archive remembers as missing are left out until due for a re-probe; where the
+        WordPress REST API answered before, it replaces the home page's listings."""
         # Without hints the sitemap and feed URLs are WordPress's usual paths: guesses.
         guess = not self.site.has_hints
+        rest = self._rest_api_request()
         builders: dict[str, Callable[[str], Request]] = {
-            "robots": lambda url: self.build_request(url, self.parse_robots, kind="robots"),
+            "robots": lambda url: self.build_request(
+                url, self.parse_robots, kind="robots", guess=True
+            ),
             "sitemap": lambda url: self._sitemap_request(url, guess=guess),
             "feed": lambda url: self._feed_request(url, guess=guess),
             "listing": lambda url: self._listing_request(url, url, 1),
             "home": lambda url: self._listing_request(url, url, 1, home=True),
         }
         for target in discovery.start_plan(self.site):
-            yield builders[target.kind](target.url)
-        yield from self._revalidate_stalest()
+            if target.kind == "home":
+                if rest is not None:
+                    yield rest
+                if self._listings_replaced():
+                    continue
+            yield from self._unless_missing(builders[target.kind](target.url))
 
-    def _revalidate_stalest(self) -> Iterator[Request]:
-        """A few archived articles, the longest unchecked, asked for again every crawl
-        (conditionally where the server allows): bounded staleness where no signal exists."""
-        count = self.settings.getint("WARTA_REVALIDATE_PER_CRAWL", 0) if self.known else 0
-        for url in incremental.stalest_articles(self.known, count):
-            self._seen_candidates.add(discovery.canonicalize(url, self.site.strip_query_params))
-            self._inc("warta/incremental/revalidate_stalest")
-            yield self.build_request(
-                url,
-                self.parse_page,
-                kind="candidate",
-                cb_kwargs={"via": "revalidate", "published": None, "depth": None},
+    def _listings_replaced(self) -> bool:
+        """Whether tonight skips the home page and the listings behind it: where the REST API
+        or a sitemap answered before, they list every post (backdated ones too), and listings
+        add only noisy pages; they are still read on deep-pass nights, in case the sitemap
+        lags behind the site."""
+        if not self.known or self.plan.deep_pass:
+            return False
+        if self._rest_api_known():
+            self._inc("warta/discovery/listings_replaced_by_rest_api")
+            return True
+        if self.plan.found_sources("sitemap"):
+            self._inc("warta/discovery/listings_replaced_by_sitemap")
+            return True
+        return False
+
+    def _unless_missing(self, request: Request) -> Iterator[Request]:
+        """`request`, unless its URL is a source the archive remembers as missing and not yet
+        due for a re-probe (WARTA_REPROBE_MISSING_DAYS)."""
+        if self.plan.skip_source(_original_url(request.meta, request.url)):
+            self._inc("warta/discovery/skipped_missing")
+            return
+        yield request
+
+    def _rolling_revalidation(self) -> list[Request]:
+        """What is left of the night's revalidation budget, spent on the archived articles
+        checked longest ago that this crawl has not fetched (conditionally where the site's
+        validators are trusted): bounded staleness where no signal exists."""
+        left = max(self.revalidation_budget - self.plan.revalidated, 0) if self.known else 0
+        if not left:
+            return []
+        stalest = incremental.stalest_articles(self.known, left + len(self._seen_candidates))
+        requests = []
+        for url in stalest:
+            key = discovery.canonicalize(url, self.site.strip_query_params)
+            if key in self._seen_candidates:
+                continue
+            self._seen_candidates.add(key)
+            self.plan.revalidated += 1
+            self._inc("warta/revalidate/rolling")
+            requests.append(
+                self.build_request(
+                    url,
+                    self.parse_page,
+                    kind="candidate",
+                    cb_kwargs={"via": "revalidate", "published": None, "depth": None},
+                )
             )
-
-    # --- robots and sitemaps ----------------------------------------------------------------------
-
-    def parse_robots(self, response: Response) -> Iterator[Request]:
-        if self._not_modified(response):
-            return
-        # A container: robots.txt does not change when the sitemaps it names do.
-        self._remember(response, container=True)
-        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-            if discovery.accept_child_sitemap(url, self.site):
-                yield self._sitemap_request(url, parent=response)
-
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
-        if self._not_modified(response) or self._guess_missing(response):
-            return
-        body = self._sitemap_body(response)
-        parsed = discovery.parse_sitemap(body, response.url) if body else None
-        if parsed is None or parsed.kind is None:
-            # /sitemap.xml answered by the home page, an empty body, a size limit: not a sitemap.
-            logger.debug("not a sitemap: %s", response.url)
-            if body is not None:
-                self._remember(response)
-            return
-        self._inc("warta/sitemaps")
-        if parsed.kind == "sitemapindex":
-            # A container too: WordPress core indexes carry no <lastmod>, so an index can stay
-            # byte-identical while its children change.
-            self._remember(response, container=True)
-            for child in parsed.entries:
-                if discovery.accept_child_sitemap(child.loc, self.site):
-                    yield self._sitemap_request(child.loc, parent=response)
-            return
-        self._remember(response)
-        yield from self._batched(self._sitemap_candidates(parsed, response))
-
-    def _sitemap_candidates(
-        self, parsed: discovery.ParsedSitemap, response: Response
-    ) -> Iterator[Request]:
-        for item in parsed.entries:
-            if not discovery.accept_sitemap_location(item.loc, self.site):
-                continue
-            via = "news-sitemap" if item.is_news else "sitemap"
-            request = self._candidate(
-                item.loc,
-                via,
-                lastmod=item.lastmod,
-                published=item.news_published,
-                changed_at=item.lastmod,
-                # A news sitemap lists only the newest posts; a plain one may list thousands.
-                revalidate=item.is_news,
-                parent=response,
-            )
-            if request is not None:
-                yield request
-
-    def _batched(self, requests: Iterator[Request]) -> Iterator[Request]:
-        """The first WARTA_SITEMAP_BATCH requests now, the rest kept lazily in the backlog and
-        fed when the crawl runs dry (spider_idle): a huge sitemap costs the scheduler one batch of
-        requests, not all of them at once."""
-        size = max(self.settings.getint("WARTA_SITEMAP_BATCH", 1000), 1)
-        for count, request in enumerate(requests, 1):
-            yield request
-            if count >= size:
-                self._backlog.append(requests)
-                return
-
-    def _feed_backlog(self) -> None:
-        """spider_idle: hand the scheduler the next batch of backlogged sitemap candidates."""
-        engine = self.crawler.engine
-        size = max(self.settings.getint("WARTA_SITEMAP_BATCH", 1000), 1)
-        sent = 0
-        while self._backlog and sent < size:
-            request = next(self._backlog[0], None)
-            if request is None:
-                self._backlog.popleft()
-                continue
-            engine.crawl(request)
-            sent += 1
-        if sent:
-            self._inc("warta/sitemap_batches")
-            raise DontCloseSpider
-
-    def _sitemap_body(self, response: Response) -> bytes | None:
-        if not gzip_magic_number(response):
-            # Served with Content-Encoding: gzip, HttpCompressionMiddleware already inflated it.
-            return response.body
-        max_size = response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
-        try:
-            return gunzip(response.body, max_size=max_size)
-        # ValueError: over DOWNLOAD_MAXSIZE once inflated; the rest: a broken archive.
-        except (ValueError, OSError, EOFError, struct.error):
-            logger.warning("unreadable gzipped sitemap: %s", response.url)
-            return None
-
-    # --- feeds ------------------------------------------------------------------------------------
-
-    def parse_feed(self, response: Response) -> Iterator[Request]:
-        if self._not_modified(response) or self._guess_missing(response):
-            return
-        self._remember(response)
-        parsed = discovery.parse_feed(response.body, response.url)
-        if not parsed.is_feed:
-            logger.debug("not a feed: %s", response.url)
-            return
-        self._inc("warta/feeds")
-        for entry in parsed.entries:
-            if discovery.accept_feed_link(entry.url, self.site):
-                request = self._candidate(
-                    entry.url,
-                    "feed",
-                    published=entry.published,
-                    changed_at=entry.updated,
-                    revalidate=True,
-                    parent=response,
-                )
-                if request is not None:
-                    yield request
-
-    # --- listings ---------------------------------------------------------------------------------
-
-    def parse_listing(
-        self, response: Response, root: str, page: int, home: bool = False
-    ) -> Iterator[Request]:
-        """A listing page (or the home page): its articles, its next page, and — on the home page —
-        the site's feeds and category listings.
-
-        Once the archive knows the site, pagination stops at a page that links no candidate
-        new to the archive and to this listing's earlier pages."""
-        if self._not_modified(response):
-            if home and page == 1:
-                yield from self._home_rechecks(response)
-            return
-        if self._guess_missing(response):
-            return
-        if not isinstance(response, TextResponse) or not self.site.is_in_site(response.url):
-            return
-        self._inc("warta/listing_pages")
-        self._remember(response)
-        if home and page == 1:
-            yield from self._announced_feeds(response)
-        candidates = []
-        for url in self._links(response):
-            kind = discovery.classify_link(url, self.site)
-            if kind == "candidate":
-                candidates.append(url)
-            if kind == "listing" and home and page == 1:
-                yield self._listing_request(url, url, 1, parent=response)
-            else:
-                yield from self._link_request(
-                    url, kind, "listing", depth=1, parent=response, revalidate=True
-                )
-        earlier = self._listing_links.setdefault(root, set())
-        news = not self.known or incremental.listing_has_news(
-            candidates, lambda u: self.known_url(u) is not None, earlier
-        )
-        earlier.update(candidates)
-        if page < self._listing_depth():
-            if news:
-                yield from self._next_pages(response, root, page, home)
-            else:
-                self._inc("warta/incremental/listing_stopped")
-
-    def _home_rechecks(self, response: Response) -> Iterator[Request]:
-        for url, kind in incremental.rechecks_after_home_not_modified(self.known, self.site):
-            if url in self._discovery_requested:
-                continue
-            self._inc("warta/incremental/home_rechecks")
-            if kind == "feed":
-                yield self._feed_request(url, parent=response)
-            else:
-                yield self._listing_request(url, url, 1, parent=response)
-
-    def _announced_feeds(self, response: TextResponse) -> Iterator[Request]:
-        for link in response.css(_FEED_LINKS):
-            if not discovery.is_feed_type(link.attrib.get("type")):
-                continue
-            url = response.urljoin(link.attrib["href"])
-            if discovery.accept_feed_url(url, self.site, title=link.attrib.get("title")):
-                yield self._feed_request(url, parent=response)
-
-    def _next_pages(
-        self, response: TextResponse, root: str, page: int, home: bool
-    ) -> Iterator[Request]:
-        built = discovery.listing_page_url(root, page + 1, self.site.listing_page_pattern)
-        found = [response.urljoin(href) for href in response.css(_NEXT_LINKS).getall()]
-        found += [
-            response.urljoin(a.attrib["href"])
-            for a in response.css("a[href]")
-            if discovery.is_next_link_text(a.css("::text").get())
-        ]
-        for url in dict.fromkeys([built, *found]):
-            if self.site.is_in_site(url):
-                yield self._listing_request(
-                    root, url, page + 1, home=home, parent=response, guess=url not in found
-                )
-
-    def _listing_depth(self) -> int:
-        return self.site.listing_depth or self.settings.getint("WARTA_LISTING_DEPTH")
+            if len(requests) >= left:
+                break
+        return requests
 
     # --- pages ------------------------------------------------------------------------------------
 
@@ -572,6 +480,7 @@ class NewsSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC),
             discovered_via=via,
             hinted_published_at=published,
+            conditional=_was_conditional(response),
         )
 
     def _follow_links(
@@ -683,11 +592,23 @@ class NewsSpider(scrapy.Spider):
         that changed (incremental.decide_candidate)."""
         url = discovery.canonicalize(url, self.site.strip_query_params)
         if url in self._seen_candidates:
-            return None
-        self._seen_candidates.add(url)
-        self._inc(f"warta/discovered/{via}")
+            # Seen already, but skipped for want of a date (a news sitemap, a listing): a
+            # source that dates the URL (a sitemap's <lastmod>) decides again.
+            if changed_at is None or url not in self._undated_skips:
+                return None
+            self._undated_skips.discard(url)
+            self._inc("warta/incremental/dated_later")
+        else:
+            self._seen_candidates.add(url)
+            self._inc(f"warta/discovered/{via}")
         known = self.known_url(url)
         if known is not None:
+            # A changed listing is a reason to refetch its articles only where the site's
+            # validators can be trusted (or, not known yet, within the night's budget).
+            listed = revalidate and changed_at is None and known.kind == "article"
+            if listed and not self.plan.may_revalidate_listed(self.revalidation_budget):
+                self._inc("warta/revalidate/listed_not_trusted")
+                revalidate = False
             decision = incremental.decide_candidate(
                 known,
                 changed_at=changed_at,
@@ -696,8 +617,13 @@ class NewsSpider(scrapy.Spider):
                 policy=self.policy,
             )
             self._inc(f"warta/incremental/{decision.reason}")
+            if decision.reason == "revalidate":
+                self.plan.revalidated += 1
+                self._inc("warta/revalidate/listed")
             if not decision.fetch:
                 self._inc("warta/not_fetched")
+                if changed_at is None:
+                    self._undated_skips.add(url)
                 return None
         if not self.should_fetch(url, lastmod=lastmod):
             self._inc("warta/not_fetched")
@@ -708,37 +634,6 @@ class NewsSpider(scrapy.Spider):
             kind="candidate",
             cb_kwargs={"via": via, "published": published, "depth": depth},
             parent=parent,
-        )
-
-    def _sitemap_request(
-        self, url: str, *, parent: Response | None = None, guess: bool = False
-    ) -> Request:
-        return self.build_request(
-            url, self.parse_sitemap, kind="sitemap", parent=parent, guess=guess
-        )
-
-    def _feed_request(
-        self, url: str, *, parent: Response | None = None, guess: bool = False
-    ) -> Request:
-        return self.build_request(url, self.parse_feed, kind="feed", parent=parent, guess=guess)
-
-    def _listing_request(
-        self,
-        root: str,
-        url: str,
-        page: int,
-        *,
-        home: bool = False,
-        parent: Response | None = None,
-        guess: bool = False,
-    ) -> Request:
-        return self.build_request(
-            url,
-            self.parse_listing,
-            kind="listing",
-            cb_kwargs={"root": root, "page": page, "home": home},
-            parent=parent,
-            guess=guess,
         )
 
     def _links(self, response: TextResponse) -> Iterator[str]:
@@ -790,9 +685,13 @@ def _failure_message(failure: Failure) -> str:
     return f"{name}: {message}" if message and message != name else name
 
 
-def _header(headers: Any, name: bytes) -> str | None:
-    value = headers.get(name)
-    return value.decode("latin-1").strip() if value else None
+def _was_conditional(response: Response) -> bool:
+    """Whether the request behind `response` carried validators (If-None-Match/-Modified-Since)."""
+    try:
+        headers = response.request.headers  # type: ignore[union-attr]
+    except AttributeError:  # a response built without a request (tests, tools)
+        return False
+    return bool(headers.get(b"If-None-Match") or headers.get(b"If-Modified-Since"))
 
 
 def _stores(settings: Any) -> bool:
@@ -805,16 +704,3 @@ def _stores(settings: Any) -> bool:
         if isinstance(component, type) and issubclass(component, StorePipeline):
             return True
     return False
-
-
-def _meta(response: Response) -> dict[str, Any]:
-    try:
-        return response.meta
-    except AttributeError:  # a response built without a request (tests, tools)
-        return {}
-
-
-def _original_url(meta: dict[str, Any], url: str) -> str:
-    """The URL first requested (before redirects): the one the next crawl requests again."""
-    redirects = meta.get("redirect_urls")
-    return redirects[0] if redirects else url

@@ -297,7 +297,8 @@ def test_first_crawl_requests_are_plain() -> None:
     spider = make_spider()
     (request,) = [r for r in spider.initial_requests() if r.meta["warta_kind"] == "robots"]
     assert b"If-None-Match" not in request.headers
-    assert "handle_httpstatus_list" not in request.meta
+    # Only the statuses of a missing guess (a site without robots.txt is remembered as such).
+    assert request.meta["handle_httpstatus_list"] == [404, 410]
 
 
 def test_sitemap_skips_unchanged_articles_and_revalidates_edited_ones() -> None:
@@ -372,15 +373,33 @@ def test_changed_listing_revalidates_its_known_articles_and_stops_paginating() -
         (OLD, True),
     ]
     assert [r.url for r in requests_of(out, "listing")] == [root + "page/2/"]
-    # Page 2: the new post again (a sidebar) and known posts only: the listing ends here.
+    # Page 2: the new post again in a sidebar widget, known posts as its own items: the
+    # listing ends here.
     page2 = (
-        f'<a href="{FRESH}">baru</a><a href="{EDITED}">x</a><a href="/category/kb/page/3/">Next</a>'
+        f'<aside class="widget"><a href="{FRESH}">baru</a></aside>'
+        f'<a href="{EDITED}">x</a><a href="/category/kb/page/3/">Next</a>'
     )
     request2 = requests_of(out, "listing")[0]
     out2 = results(spider.parse_listing(respond(request2, page2.encode()), root=root, page=2))
     assert requests_of(out2, "listing") == []
     assert stat(spider, "warta/incremental/listing_stopped") == 1
     assert stat(spider, "warta/incremental/revalidate") == 2
+
+
+def test_a_post_new_tonight_keeps_paginating_though_an_earlier_page_listed_it() -> None:
+    # Issue 11: a new post pushed from page 1 to page 2 by a newer one is still news on page 2
+    # (it was unknown when the crawl began), so page 3, where a backdated post sits, is read.
+    spider = make_spider()
+    known_site(spider)
+    root = H + "category/kb/"
+    listing = spider._listing_request(root, root, 1)
+    page1 = f'<a href="{FRESH}">baru</a><a href="{OLD}">lama</a>'
+    results(spider.parse_listing(respond(listing, page1.encode()), root=root, page=1))
+    request2 = spider._listing_request(root, root + "page/2/", 2)
+    page2 = f'<main><a href="{FRESH}">baru</a><a href="{EDITED}">x</a></main>'
+    out2 = results(spider.parse_listing(respond(request2, page2.encode()), root=root, page=2))
+    assert [r.url for r in requests_of(out2, "listing")] == [root + "page/3/"]
+    assert not stat(spider, "warta/incremental/listing_stopped")
 
 
 def test_first_crawl_paginates_as_before() -> None:
@@ -523,3 +542,19 @@ def test_the_stalest_archived_articles_are_revalidated_first() -> None:
     }
     assert stalest_articles(known, 2) == ["http://s.test/b", "http://s.test/c"]
     assert stalest_articles(known, 0) == []
+
+
+def test_a_dated_source_decides_again_for_a_url_an_undated_one_skipped() -> None:
+    # Issue 11: a news sitemap (no <lastmod>) lists an edited post first; on a site with noisy
+    # validators that is no reason to refetch it, but the monthly sitemap's <lastmod> is.
+    spider = make_spider()
+    known_site(spider)
+    spider.plan.memory.validators_trusted = False
+    spider._budget = 1  # half of it for listed articles: none
+    assert spider._candidate(EDITED, "news-sitemap", revalidate=True) is None
+    again = spider._candidate(EDITED, "sitemap", changed_at=datetime.now(UTC))
+    assert again is not None and again.url == EDITED
+    assert b"If-None-Match" not in again.headers  # noisy validators are not sent
+    assert spider._candidate(EDITED, "sitemap", changed_at=datetime.now(UTC)) is None
+    assert stat(spider, "warta/incremental/dated_later") == 1
+    assert stat(spider, "warta/revalidate/listed_not_trusted") == 1

@@ -62,7 +62,7 @@ def test_real_site_start_yields_well_formed_requests_to_its_own_site(entry: Site
         assert request.method == "GET"
         assert entry.is_in_site(request.url), request.url
         assert request.callback is not None and request.callback.__self__ is spider
-        assert request.meta["warta_kind"] in {"robots", "sitemap", "feed", "listing"}
+        assert request.meta["warta_kind"] in {"robots", "sitemap", "feed", "rest-api", "listing"}
     if not entry.has_hints:
         assert urls[0] == entry.home_url.rstrip("/") + "/robots.txt"
         assert urls[-1] == entry.home_url
@@ -293,6 +293,7 @@ def test_page_item_fields() -> None:
         "fetched_at": None,
         "discovered_via": "listing",
         "hinted_published_at": None,
+        "conditional": False,
     }
     assert before <= item["fetched_at"] <= datetime.now(UTC)
     assert item["fetched_at"].tzinfo is UTC

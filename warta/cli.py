@@ -118,11 +118,19 @@ def _redacted(url: str) -> str:
 @main.command()
 @click.option("--file", "sites_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Registry file (default: setting WARTA_SITES_FILE).")
+@click.option("--discovered", is_flag=True,
+              help="Also show, per site, the sources crawls found in the archive (sitemaps, "
+                   "feeds, listings, REST API) and the guesses that do not exist.")
 @friendly_errors
-def sites(sites_file: Path | None) -> None:
+def sites(sites_file: Path | None, discovered: bool) -> None:
     """List the configured news sites with their regions and discovery hints.
 
     Validates the registry: a broken entry is reported with file, entry and field.
+
+    \b
+    Examples:
+      warta sites
+      warta sites --discovered
     """
     from spiders.loader import build_spider_classes
     from spiders.registry import load_registry
@@ -130,6 +138,9 @@ def sites(sites_file: Path | None) -> None:
     path = sites_file or Path(_settings().get("WARTA_SITES_FILE"))
     entries = load_registry(path)
     build_spider_classes(entries)  # `spider = "module:Class"` checked as `scrapy list` does
+    if discovered:
+        _print_discovered([e.name for e in entries])
+        return
     click.echo(f"{len(entries)} sites in {path}")
     for entry in entries:
         region = entry.province + (f" / {entry.regency}" if entry.regency else "")
@@ -147,6 +158,26 @@ def sites(sites_file: Path | None) -> None:
             f"  {entry.name:<24} {region:<45} {entry.home_url}"
             f"  [{', '.join(hints) or 'auto-discovery'}]"
         )
+
+
+def _print_discovered(names: list[str]) -> None:
+    """What crawls found per site: one line per source, found ones first, with when checked."""
+    from archive.site_memory import discovered_sources
+
+    rows = discovered_sources(_sessions(), names)
+    by_site: dict[str, list[Any]] = {}
+    for row in rows:
+        by_site.setdefault(row.site, []).append(row)
+    for name in names:
+        found = [r for r in by_site.get(name, []) if r.status == "found"]
+        missing = [r for r in by_site.get(name, []) if r.status != "found"]
+        if not found and not missing:
+            click.echo(f"{name}: not crawled yet")
+            continue
+        click.echo(f"{name}: {len(found)} sources found, {len(missing)} missing")
+        for row in found + missing:
+            checked = row.last_checked_at.strftime("%Y-%m-%d %H:%M")
+            click.echo(f"  {row.status:<8} {row.kind:<9} {row.url}  (checked {checked} UTC)")
 
 
 # --- crawling ----------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def test_huge_and_costly_pages_are_rejected_and_the_crawl_goes_on(
 
         # The next night does not pay for the costly page again: it is known as rejected.
         scrapy_crawl(SITE, registry, db_url, "-s", "WARTA_EXTRACT_CPU_SECONDS=1.5",
-                     "-s", "WARTA_REVALIDATE_PER_CRAWL=0")
+                     "-s", "WARTA_REVALIDATE_MAX=0")
         assert web.fetched(COSTLY) == 1
 
 

@@ -208,8 +208,9 @@ def test_second_night_fetches_only_what_changed(
         if record.path in night1_paths[record.site]:
             assert record.conditional, record
 
-    # Night 3, nothing changed: a few conditional requests, almost no bytes, no article fetched.
-    assert bytes3 <= 0.05 * bytes1, (bytes1, bytes3)
+    # Night 3, nothing changed: a few conditional requests, almost no bytes.
+    assert bytes3 <= 0.05 * bytes1, (bytes1, bytes3, [
+        (r.site, r.path, r.status, r.bytes_sent) for r in log3 if r.bytes_sent])
     assert requests3 < requests2
     assert night3 == night2
     assert sum(r.not_modified for r in runs3.values()) >= 3
@@ -218,4 +219,7 @@ def test_second_night_fetches_only_what_changed(
         for r in log3
         if r.status == 200 and r.path in night1_paths[r.site] | {new_ka.path, new_bk.path}
     )
-    assert fetched3 == Counter(), fetched3
+    # At most the night's revalidation budget per site (WARTA_REVALIDATE_MIN, 2, on sites this
+    # small): the rolling revalidation asks conditionally, and an article whose "latest posts"
+    # box now shows night 2's post answers 200 with its old text.
+    assert all(count <= 2 for count in fetched3.values()), fetched3
