@@ -1,7 +1,7 @@
 """Where the story happened: the regencies and cities each article is about.
 
 Revision ID: 0015
-Revises: 0003
+Revises: 0013
 Create Date: 2026-12-01
 
 `regencies` holds the gazetteer's kabupaten and kota (reference data, filled here from
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0003"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
