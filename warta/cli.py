@@ -160,20 +160,31 @@ def crawl(site_names: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     `scrapy crawl`, WARTA_MAX_PARALLEL_CRAWLS at a time, then show what the archive holds.
 
     A site another crawl is working on (the daemon, a manual `scrapy crawl`) is skipped.
+    On a terminal each site has a live line (pages, new/updated articles, rejected, errors,
+    elapsed); each crawl's full Scrapy log goes to a file (WARTA_LOG_DIR, default logs/ next to
+    the archive), named in the end summary and in crawl_runs.log_path.
 
     Example: warta crawl antara-sumsel antara-lampung
     """
     import scheduler
+    from warta.live import CrawlDisplay
 
     # Always here and now, even on a cluster machine (WARTA_BROKER_URL set): `warta daemon
     # --once` is the way to enqueue every site for the workers.
     argv = ["--once", "--sites", ",".join(site_names), "-s", "WARTA_BROKER_URL="]
     for override in overrides:
         argv += ["-s", override]
-    code = scheduler.main(argv)
+    # On a terminal, one live line per site; otherwise plain timestamped lines. Scrapy's own log
+    # goes to a file per run either way (WARTA_LOG_DIR), named in the summary.
+    with CrawlDisplay() as display:
+        code = scheduler.main(argv, watch=display, log_handler=display.log_handler())
+    for line in display.summary_lines():
+        click.echo(line)
     _print_summaries(list(site_names) or None)
     if code:
-        raise WartaError(f"some crawls failed or were stopped (exit {code}); see the log above")
+        raise WartaError(
+            f"some crawls failed or were stopped (exit {code}); see the summary and their logs"
+        )
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
