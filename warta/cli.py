@@ -54,12 +54,12 @@ def _database_url() -> str:
     return str(_settings().get("WARTA_DATABASE_URL"))
 
 
-def _sessions() -> Any:
+def _sessions(database_url: str | None = None) -> Any:
     """Sessions for the read-only commands: the archive opened read-only (SQLite `mode=ro`), so
     a copy the user cannot write (mode 0444, another user's file) still reads."""
     from archive.db import make_engine, session_factory
 
-    return session_factory(make_engine(_database_url(), read_only=True))
+    return session_factory(make_engine(database_url or _database_url(), read_only=True))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -180,7 +180,8 @@ def crawl(site_names: tuple[str, ...], overrides: tuple[str, ...]) -> None:
         code = scheduler.main(argv, watch=display, log_handler=display.log_handler())
     for line in display.summary_lines():
         click.echo(line)
-    _print_summaries(list(site_names) or None)
+    # The archive the crawls wrote to, -s WARTA_DATABASE_URL=... included.
+    _print_summaries(list(site_names) or None, _crawled_archive(overrides))
     if code:
         raise WartaError(
             f"some crawls failed or were stopped (exit {code}); see the summary and their logs"
@@ -279,11 +280,20 @@ def status(alert_after: int) -> None:
         sys.exit(1)
 
 
-def _print_summaries(names: list[str] | None = None) -> None:
+def _print_summaries(names: list[str] | None = None, database_url: str | None = None) -> None:
     from archive.reports import format_site_summaries, site_summaries
 
-    with _sessions()() as session:
+    with _sessions(database_url)() as session:
         click.echo(format_site_summaries(site_summaries(session, names)))
+
+
+def _crawled_archive(overrides: tuple[str, ...]) -> str | None:
+    import scheduler
+
+    try:
+        return str(scheduler.load_settings(overrides).get("WARTA_DATABASE_URL"))
+    except ValueError:  # a malformed -s: the crawl said so already
+        return None
 
 
 @main.command()
