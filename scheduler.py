@@ -36,7 +36,6 @@ import shlex
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -62,6 +61,7 @@ from archive.locks import holder_is_dead_local, lock_holder, release_site_lock
 from archive.models import CrawlRun, Site, utcnow
 from archive.run_summaries import RunSummary, latest_run, summary_line
 from archive.runs import close_unfinished_runs
+from warta.run_logs import log_dir, new_progress_file, open_run_log, pump_output
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -263,38 +263,6 @@ def absolute_database_url(url: str) -> str:
     return parsed.set(database=os.path.abspath(database)).render_as_string(hide_password=False)
 
 
-def log_dir(settings: BaseSettings) -> Path:
-    """Where the crawls' log files go: WARTA_LOG_DIR, else logs/ beside a SQLite archive file,
-    else logs/ in the working directory."""
-    configured = settings.get("WARTA_LOG_DIR")
-    if configured:
-        return Path(os.path.abspath(configured))
-    parsed = make_url(absolute_database_url(str(settings.get("WARTA_DATABASE_URL"))))
-    database = parsed.database
-    if (
-        parsed.get_backend_name() == "sqlite"
-        and database
-        and database != ":memory:"
-        and not database.startswith("file:")
-    ):
-        return Path(database).parent / "logs"
-    return Path(os.path.abspath("logs"))
-
-
-def open_run_log(directory: Path, site: str, started: datetime) -> tuple[Path, IO[bytes]]:
-    """A new log file for one run of `site`, named by site and UTC start time (a suffix if a
-    run of the same second has one already)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = f"{site}-{started.astimezone(UTC):%Y%m%dT%H%M%SZ}"
-    for attempt in range(1, 100):
-        path = directory / (f"{stem}.log" if attempt == 1 else f"{stem}-{attempt}.log")
-        try:
-            return path, path.open("xb", buffering=0)
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"{directory}/{stem}*.log: too many runs in one second")
-
-
 def _positive_or_none(value: float) -> float | None:
     return value if value > 0 else None
 
@@ -333,7 +301,9 @@ class SubprocessRunner:
         self.stop = stop
         self.cwd = cwd
         self.watch = watch
-        self.log_dir = log_dir(settings)
+        self.log_dir = log_dir(
+            settings, absolute_database_url(str(settings.get("WARTA_DATABASE_URL")))
+        )
         self.timeout = _positive_or_none(
             settings.getfloat("WARTA_CRAWL_TIMEOUT_SECONDS", DEFAULT_CRAWL_TIMEOUT_SECONDS)
         )
@@ -347,7 +317,7 @@ class SubprocessRunner:
         if self.stop.requested.is_set():
             return CrawlResult(site, "skipped", detail="daemon stopping")
         log_path, log_file = self._open_log(site, launched_at)
-        progress_path = _progress_file(site) if self.watch and self.watch.live else None
+        progress_path = new_progress_file(site) if self.watch and self.watch.live else None
         env = _child_env(self.settings, site)
         env["WARTA_RUN_LOG_FILE"] = str(log_path or "")
         env["WARTA_PROGRESS_FILE"] = str(progress_path or "")
@@ -375,7 +345,7 @@ class SubprocessRunner:
             self.watch.started(site, log_path, progress_path)
         assert proc.stdout is not None
         pump = threading.Thread(
-            target=_pump, args=(proc.stdout, site, log_file), name=f"log-{site}", daemon=True
+            target=pump_output, args=(proc.stdout, site, log_file), name=f"log-{site}", daemon=True
         )
         pump.start()
         try:
@@ -530,30 +500,6 @@ def _last_reason(session: Session, site: str, since: datetime) -> str | None:
 def _signal_group(pgid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):  # the group is already gone
         os.killpg(pgid, signum)
-
-
-def _pump(stream: IO[bytes], site: str, sink: IO[bytes] | None) -> None:
-    """Child output → its run's log file (unbuffered, so it can be followed with `tail -f`), or,
-    without one, → our log, one record per line, under the site's logger name."""
-    if sink is not None:
-        with stream, sink:
-            for chunk in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
-                sink.write(chunk)
-        return
-    child_log = logging.getLogger(f"warta.crawl.{site}")
-    with stream:
-        for raw in iter(stream.readline, b""):
-            line = raw.decode("utf-8", errors="replace").rstrip()
-            if line:
-                child_log.info("%s", line)
-
-
-def _progress_file(site: str) -> Path:
-    """A fresh path (no file yet) for a crawl's live figures."""
-    fd, name = tempfile.mkstemp(prefix=f"warta-{site}-", suffix=".progress.json")
-    os.close(fd)
-    os.unlink(name)  # the crawl creates it at its first write: absent means "not started yet"
-    return Path(name)
 
 
 # --- scheduling --------------------------------------------------------------------------------

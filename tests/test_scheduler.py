@@ -775,3 +775,23 @@ def test_child_gets_the_daemons_archive_as_absolute_paths(
     assert env["WARTA_SITE"] == "alpha"
     pg = "postgresql+psycopg://warta:secret@db/warta"
     assert scheduler.absolute_database_url(pg) == pg
+
+
+def test_a_log_dir_that_cannot_be_written_does_not_stop_the_crawl(
+    db_file: Path, sessions: sessionmaker[Session], fake_crawl: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    blocker = db_file.parent / "not-a-dir"
+    blocker.write_text("")
+    settings = make_settings(
+        db_file, WARTA_CRAWL_COMMAND=fake_command(fake_crawl, "ok"), WARTA_LOG_DIR=str(blocker)
+    )
+    caplog.set_level("INFO")
+    result = SubprocessRunner(settings, sessions, StopSignal())("alpha")
+    assert (result.status, result.log_path) == ("ok", None)
+    assert any(f"cannot write a log file in {blocker}" in r.getMessage() for r in caplog.records)
+    # The output is relayed into the daemon's log instead.
+    assert any(
+        r.name == "warta.crawl.alpha" and r.getMessage() == "crawling alpha, mode ok"
+        for r in caplog.records
+    )
