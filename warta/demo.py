@@ -18,11 +18,11 @@ from warta.sampleweb import SampleWeb
 
 # The sample web is local: the real-site politeness (delays, AutoThrottle, 2 requests per
 # domain) would only make the demo slow. Relaxed through settings, like any operator would.
+# (The telnet console needs no override: it is off by default, crawler/settings.py.)
 LOCAL_WEB_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-    "TELNETCONSOLE_ENABLED": "False",
 }
 
 
