@@ -58,7 +58,7 @@ def figures_text(state: str, figures: dict[str, Any] | None) -> str:
 
 class CrawlDisplay:
     """Follows the crawls of one `warta crawl` (scheduler.CrawlWatch) and shows them live when
-    `console` is a terminal. Use as a context manager around the crawls."""
+    `console` is an interactive terminal. Use as a context manager around the crawls."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console()
@@ -68,7 +68,8 @@ class CrawlDisplay:
         self._done = threading.Event()
         self._poller: threading.Thread | None = None
         self._progress: Progress | None = None
-        if self.console.is_terminal:
+        # A terminal that can redraw lines (not TERM=dumb); else the plain lines.
+        if self.console.is_interactive:
             self._progress = Progress(
                 SpinnerColumn(finished_text="·"),
                 TextColumn("{task.description}"),
