@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import io
+import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from scrapy.settings import Settings
 
-from warta.run_logs import log_dir, open_run_log
+from warta.run_logs import log_dir, open_run_log, pump_output
+
+TIMEOUT = 20.0  # never reached when green
 
 
 def test_log_dir_setting_else_beside_a_sqlite_archive_else_the_working_dir(
@@ -30,3 +36,37 @@ def test_run_log_names_are_site_and_utc_start_and_never_reused(tmp_path: Path) -
     out2.close()
     assert first.name == "alpha-20261201T230509Z.log"
     assert second.name == "alpha-20261201T230509Z-2.log"
+
+
+class FullDisk(io.RawIOBase):
+    name = "full.log"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_log_file_that_cannot_be_written_still_drains_the_crawls_output(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    read_end, write_end = os.pipe()
+    pump = threading.Thread(
+        target=pump_output, args=(os.fdopen(read_end, "rb"), "alpha", FullDisk())
+    )
+    pump.start()
+
+    def crawl_output() -> None:  # far more than a pipe holds: blocks unless drained
+        with os.fdopen(write_end, "wb") as out:
+            out.write(b"x" * 1_000_000)
+
+    child = threading.Thread(target=crawl_output, daemon=True)
+    child.start()
+    child.join(TIMEOUT)
+    pump.join(TIMEOUT)
+    assert not child.is_alive() and not pump.is_alive()
+    assert [r.getMessage() for r in caplog.records] == [
+        "alpha: log file full.log: [Errno 28] No space left on device; the rest of this "
+        "crawl's log is lost"
+    ]

@@ -53,9 +53,21 @@ def pump_output(stream: IO[bytes], site: str, sink: IO[bytes] | None) -> None:
     """Child output → its run's log file (unbuffered, so it can be followed with `tail -f`), or,
     without one, → our log, one record per line, under the site's logger name."""
     if sink is not None:
+        writing = True
         with stream, sink:
             for chunk in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
-                sink.write(chunk)
+                if not writing:
+                    continue
+                try:
+                    sink.write(chunk)
+                except OSError as exc:
+                    # A full disk must not stop the crawl: the pipe is still drained (a child
+                    # blocked on a full pipe would hang), the rest of its output dropped.
+                    logging.getLogger("warta.scheduler").error(
+                        "%s: log file %s: %s; the rest of this crawl's log is lost",
+                        site, getattr(sink, "name", "?"), exc,
+                    )
+                    writing = False
         return
     child_log = logging.getLogger(f"warta.crawl.{site}")
     with stream:
