@@ -7,7 +7,9 @@ One APScheduler 3 cron job per site (default 01:00 Asia/Jakarta; a registry entr
 `timezone` override it). Jobs live in the archive database (table apscheduler_jobs), so a night
 missed while the server was down runs once when the daemon comes back, if within the misfire grace.
 A crawl is `python -m scrapy crawl SITE` in a child process — the Twisted reactor cannot be
-restarted in one process — with its output logged here under `warta.crawl.SITE`.
+restarted in one process — with its whole output (Scrapy's log) written to a file per run,
+WARTA_LOG_DIR/<site>-<UTC start time>.log, whose path is logged and kept in crawl_runs.log_path.
+The daemon's own log is plain timestamped lines: a site's crawl started, and ended with its figures.
 
 No site is crawled twice at once: a job never overlaps itself (max_instances=1), and the per-site
 lock in the archive database, taken by the crawler itself at spider open, keeps the daemon and a
@@ -20,7 +22,7 @@ WARTA_SHUTDOWN_GRACE_SECONDS. A second signal kills the crawls at once. A run a 
 
 Settings (Scrapy settings, crawler/settings.py; `-s NAME=VALUE` overrides for one invocation):
 WARTA_SCHEDULE, WARTA_TIMEZONE, WARTA_MAX_PARALLEL_CRAWLS, WARTA_MISFIRE_GRACE_SECONDS,
-WARTA_CRAWL_TIMEOUT_SECONDS, WARTA_SHUTDOWN_GRACE_SECONDS, WARTA_CRAWL_COMMAND,
+WARTA_CRAWL_TIMEOUT_SECONDS, WARTA_SHUTDOWN_GRACE_SECONDS, WARTA_CRAWL_COMMAND, WARTA_LOG_DIR,
 WARTA_REPORT_PATH (the coverage report written when a night's last crawl ends), plus
 WARTA_DATABASE_URL and WARTA_SITES_FILE. Defaults are below.
 """
@@ -39,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor as FuturePool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -58,7 +60,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive.db import make_engine, session_factory, transaction
 from archive.locks import holder_is_dead_local, lock_holder, release_site_lock
 from archive.models import CrawlRun, Site, utcnow
+from archive.run_summaries import RunSummary, latest_run, summary_line
 from archive.runs import close_unfinished_runs
+from warta.run_logs import log_dir, new_progress_file, open_run_log, pump_output
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -109,10 +113,26 @@ class CrawlResult:
     status: str
     returncode: int | None = None
     detail: str = ""
+    run: RunSummary | None = None
+    """The figures of the run the crawl recorded, when it recorded one."""
+    log_path: str | None = None
 
     @property
     def failed(self) -> bool:
         return self.status in ("failed", "aborted")
+
+
+class CrawlWatch(Protocol):
+    """Someone following the crawls as they go: `warta crawl`'s display (warta/live.py).
+
+    `live`: the crawls should write their live figures to a progress file (crawler/progress.py),
+    passed to `started`. Called from the crawl threads."""
+
+    @property
+    def live(self) -> bool: ...
+    def waiting(self, site: str) -> None: ...
+    def started(self, site: str, log_path: Path | None, progress_path: Path | None) -> None: ...
+    def finished(self, result: CrawlResult) -> None: ...
 
 
 Runner = Callable[[str], CrawlResult]
@@ -275,11 +295,16 @@ class SubprocessRunner:
         stop: StopSignal,
         *,
         cwd: Path = PROJECT_ROOT,
+        watch: CrawlWatch | None = None,
     ) -> None:
         self.settings = settings
         self.factory = factory
         self.stop = stop
         self.cwd = cwd
+        self.watch = watch
+        self.log_dir = log_dir(
+            settings, absolute_database_url(str(settings.get("WARTA_DATABASE_URL")))
+        )
         self.timeout = _positive_or_none(
             settings.getfloat("WARTA_CRAWL_TIMEOUT_SECONDS", DEFAULT_CRAWL_TIMEOUT_SECONDS)
         )
@@ -292,11 +317,16 @@ class SubprocessRunner:
         launched_at = utcnow()
         if self.stop.requested.is_set():
             return CrawlResult(site, "skipped", detail="daemon stopping")
+        log_path, log_file = self._open_log(site, launched_at)
+        progress_path = new_progress_file(site) if self.watch and self.watch.live else None
+        env = _child_env(self.settings, site)
+        env["WARTA_RUN_LOG_FILE"] = str(log_path or "")
+        env["WARTA_PROGRESS_FILE"] = str(progress_path or "")
         try:
             proc = subprocess.Popen(
                 argv,
                 cwd=self.cwd,
-                env=_child_env(self.settings, site),
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -304,21 +334,58 @@ class SubprocessRunner:
             )
         except OSError as exc:
             log.error("%s: cannot start %s: %s", site, shlex.join(argv), exc)
-            return self._settle(site, launched_at, returncode=None, stopped_for=None)
-        log.info("%s: crawl started (pid %d): %s", site, proc.pid, shlex.join(argv))
+            if log_file is not None:
+                log_file.close()
+            result = self._settle(
+                site, launched_at, returncode=None, stopped_for=None, log_path=log_path
+            )
+            return self._with_run(result, launched_at, log_path)
+        log.info("%s: crawl started (pid %d), log %s", site, proc.pid, log_path or "below")
+        log.debug("%s: crawl command: %s", site, shlex.join(argv))
+        if self.watch is not None:
+            self.watch.started(site, log_path, progress_path)
         assert proc.stdout is not None
         pump = threading.Thread(
-            target=_pump, args=(proc.stdout, site), name=f"log-{site}", daemon=True
+            target=pump_output, args=(proc.stdout, site, log_file), name=f"log-{site}", daemon=True
         )
         pump.start()
-        returncode, stopped_for = self._supervise(proc, site)
-        # The pipe closes when the last process of the group holding it exits; a wrapper's
-        # straggler is given the grace period, then killed.
-        pump.join(self.grace if stopped_for else 5.0)
-        if pump.is_alive():
-            _signal_group(proc.pid, signal.SIGKILL)
-            pump.join(5.0)
-        return self._settle(site, launched_at, returncode=returncode, stopped_for=stopped_for)
+        try:
+            returncode, stopped_for = self._supervise(proc, site)
+            # The pipe closes when the last process of the group holding it exits; a wrapper's
+            # straggler is given the grace period, then killed.
+            pump.join(self.grace if stopped_for else 5.0)
+            if pump.is_alive():
+                _signal_group(proc.pid, signal.SIGKILL)
+                pump.join(5.0)
+        finally:
+            if progress_path is not None:
+                tmp = progress_path.with_name(progress_path.name + ".tmp")
+                for leftover in (progress_path, tmp):
+                    leftover.unlink(missing_ok=True)
+        result = self._settle(
+            site, launched_at, returncode=returncode, stopped_for=stopped_for, log_path=log_path
+        )
+        return self._with_run(result, launched_at, log_path)
+
+    def _open_log(self, site: str, launched_at: datetime) -> tuple[Path | None, IO[bytes] | None]:
+        try:
+            return open_run_log(self.log_dir, site, launched_at)
+        except OSError as exc:
+            # Crawl anyway: its output goes into this log instead, as lines of warta.crawl.SITE.
+            log.error("%s: cannot write a log file in %s: %s", site, self.log_dir, exc)
+            return None, None
+
+    def _with_run(
+        self, result: CrawlResult, launched_at: datetime, log_path: Path | None
+    ) -> CrawlResult:
+        """`result` with the figures of the run the crawl recorded (for the end-of-crawl line)."""
+        try:
+            with self.factory() as session:
+                run = latest_run(session, result.site, launched_at)
+        except Exception as exc:  # the archive went away: the status is still worth reporting
+            log.error("%s: cannot read the run record: %s", result.site, exc)
+            run = None
+        return replace(result, run=run, log_path=str(log_path) if log_path else None)
 
     def _supervise(self, proc: subprocess.Popen[bytes], site: str) -> tuple[int, str | None]:
         """Wait for the child; SIGTERM it on stop or timeout, SIGKILL after the grace period."""
@@ -347,7 +414,13 @@ class SubprocessRunner:
                 killed = True
 
     def _settle(
-        self, site: str, launched_at: datetime, *, returncode: int | None, stopped_for: str | None
+        self,
+        site: str,
+        launched_at: datetime,
+        *,
+        returncode: int | None,
+        stopped_for: str | None,
+        log_path: Path | None = None,
     ) -> CrawlResult:
         """Work out how the crawl ended from its crawl_runs row, closing one left 'running'."""
         holder = lock_holder(self.factory, site)
@@ -409,6 +482,7 @@ class SubprocessRunner:
                         finish_reason=reason,
                         errors_by_kind={},
                         rejected_by_reason={},
+                        log_path=str(log_path) if log_path else None,
                     )
                 )
             return CrawlResult(site, status, returncode, reason)
@@ -427,16 +501,6 @@ def _last_reason(session: Session, site: str, since: datetime) -> str | None:
 def _signal_group(pgid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):  # the group is already gone
         os.killpg(pgid, signum)
-
-
-def _pump(stream: IO[bytes], site: str) -> None:
-    """Child output → our log, one record per line, under the site's logger name."""
-    child_log = logging.getLogger(f"warta.crawl.{site}")
-    with stream:
-        for raw in iter(stream.readline, b""):
-            line = raw.decode("utf-8", errors="replace").rstrip()
-            if line:
-                child_log.info("%s", line)
 
 
 # --- scheduling --------------------------------------------------------------------------------
@@ -458,6 +522,7 @@ class CrawlService:
         max_parallel: int,
         stop: StopSignal,
         after_night: Callable[[], None] | None = None,
+        watch: CrawlWatch | None = None,
     ) -> None:
         if max_parallel < 1:
             raise ValueError(f"WARTA_MAX_PARALLEL_CRAWLS must be at least 1, not {max_parallel}")
@@ -466,6 +531,7 @@ class CrawlService:
         self.stop = stop
         self.after_night = after_night
         """Called when the last running or waiting crawl ends (the night is over)."""
+        self.watch = watch
         self._slots = threading.BoundedSemaphore(max_parallel)
         self._active = 0
         self._idle = threading.Condition()
@@ -473,6 +539,8 @@ class CrawlService:
     def run_site(self, site: str) -> CrawlResult:
         with self._idle:
             self._active += 1
+        if self.watch is not None:
+            self.watch.waiting(site)
         try:
             result = self._run_site(site)
         finally:
@@ -482,7 +550,11 @@ class CrawlService:
                 self._idle.notify_all()
         level = logging.WARNING if result.failed else logging.INFO
         detail = f" ({result.detail})" if result.detail else ""
-        log.log(level, "%s: %s%s", site, result.status, detail)
+        figures = f": {summary_line(result.run)}" if result.run else ""
+        where = f"; log {result.log_path}" if result.log_path else ""
+        log.log(level, "%s: %s%s%s%s", site, result.status, detail, figures, where)
+        if self.watch is not None:
+            self.watch.finished(result)
         if night_over and self.after_night is not None and not self.stop.requested.is_set():
             self.after_night()
         return result
@@ -673,12 +745,16 @@ def load_sites(settings: BaseSettings, only: Sequence[str] = ()) -> list[Schedul
     return [site for site in sites if site.name in only]
 
 
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT, LOG_DATEFMT))
+def configure_logging(level: str = "INFO", handler: logging.Handler | None = None) -> None:
+    """Our log to `handler` (default: timestamped lines on standard output)."""
+    if handler is None:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT, LOG_DATEFMT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # WARTA_AUTO_UPGRADE's migrations say "Context impl SQLiteImpl." at every start: not news.
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
 
 
 def _install_signal_handlers(stop: StopSignal) -> None:
@@ -699,6 +775,7 @@ def run_once(
     runner: Runner,
     stop: StopSignal,
     factory: sessionmaker[Session],
+    watch: CrawlWatch | None = None,
 ) -> list[CrawlResult]:
     """Crawl every site now, in parallel up to the limit; stops early on `stop`. Then write the
     coverage report if WARTA_REPORT_PATH is set."""
@@ -707,6 +784,7 @@ def run_once(
         factory,
         max_parallel=settings.getint("WARTA_MAX_PARALLEL_CRAWLS", DEFAULT_MAX_PARALLEL_CRAWLS),
         stop=stop,
+        watch=watch,
     )
     with FuturePool(max_workers=max(len(sites), 1), thread_name_prefix="crawl") as pool:
         futures = [pool.submit(service.run_site, site.name) for site in sites]
@@ -724,7 +802,10 @@ def _exit_status(stop: StopSignal, code: int) -> int:
     return 128 + stop.signum if stop.signum else code
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, watch: CrawlWatch | None = None,
+         log_handler: logging.Handler | None = None) -> int:
+    """The daemon (`warta daemon`, `warta crawl` with --once). `watch` follows the crawls (a live
+    display); `log_handler` takes our log instead of standard output."""
     parser = argparse.ArgumentParser(
         prog="warta daemon", description="Crawl every registry site on its schedule."
     )
@@ -740,7 +821,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="override a setting for this invocation (repeatable)",
     )
     args = parser.parse_args(argv)
-    configure_logging(args.log_level)
+    configure_logging(args.log_level, log_handler)
 
     from spiders.registry import RegistryError
 
@@ -764,7 +845,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = make_engine(url)
     factory = session_factory(engine, writer=True)
     stop = StopSignal()
-    runner: Runner = SubprocessRunner(settings, factory, stop)
+    runner: Runner = SubprocessRunner(settings, factory, stop, watch=watch)
     if settings.get("WARTA_BROKER_URL"):
         # Crawling on several machines: each crawl is a Celery task for `warta worker`.
         from warta.cluster import EnqueueRunner
@@ -774,7 +855,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.once:
         log.info("crawling %d site(s) once: %s", len(sites), ", ".join(s.name for s in sites))
-        results = run_once(settings, sites, runner, stop, factory)
+        results = run_once(settings, sites, runner, stop, factory, watch)
         failed = [r.site for r in results if r.failed]
         if failed:
             log.warning("failed or aborted: %s", ", ".join(failed))

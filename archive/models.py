@@ -296,6 +296,8 @@ class CrawlRun(Base):
     errors_by_kind: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     rejected_by_reason: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     bytes_received: Mapped[int] = mapped_column(BigInteger, default=0)
+    log_path: Mapped[str | None] = mapped_column(String(1000))
+    """The file holding this run's full Scrapy log (written by the daemon / `warta crawl`)."""
 
 
 class FetchState(Base):

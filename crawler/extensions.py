@@ -146,7 +146,11 @@ class CrawlRunRecorder:
                     )
                     if orphans:
                         logger.warning("site %s: closed orphaned runs %s as aborted", name, orphans)
-                run = CrawlRun(site_id=site_id, started_at=utcnow(), status="running")
+                run = CrawlRun(
+                    site_id=site_id, started_at=utcnow(), status="running",
+                    # Where the supervisor (daemon, `warta crawl`) keeps this crawl's log.
+                    log_path=self.crawler.settings.get("WARTA_RUN_LOG_FILE") or None,
+                )
                 session.add(run)
                 session.flush()
                 self.run_id = run.id
@@ -241,6 +245,7 @@ def record_failed_start(settings: BaseSettings, entry: Any, message: str) -> Non
                     site_id=site_id, started_at=now, finished_at=now, status="failed",
                     finish_reason=("startup: " + message)[:100], errors_by_kind={},
                     rejected_by_reason={},
+                    log_path=settings.get("WARTA_RUN_LOG_FILE") or None,
                 )
             )
     except Exception as exc:

@@ -7,6 +7,8 @@ per spider. Environment variables are read here and nowhere else:
 - WARTA_SITES_FILE    — the site registry TOML (default: spiders/sites.toml shipped with warta)
 - WARTA_TAXONOMY_FILE — the tagging taxonomy TOML (default: archive/tagging/taxonomy.toml)
 - WARTA_REPORT_PATH   — where the daemon writes the coverage report after each night (default: off)
+- WARTA_RUN_LOG_FILE, WARTA_PROGRESS_FILE — set by the daemon / `warta crawl` for the crawls they
+  start (where the crawl's log is kept; where to write its live figures)
 """
 
 from __future__ import annotations
@@ -114,6 +116,17 @@ WARTA_CRAWL_TIMEOUT_SECONDS = 6 * 3600
 # after `warta crawl` and `warta demo`. A failed report is logged and never fails a crawl.
 WARTA_REPORT_PATH = os.environ.get("WARTA_REPORT_PATH", "")
 
+# Every crawl the daemon or `warta crawl` starts writes its full Scrapy log to a file of its own,
+# <site>-<UTC start time>.log, in this directory ("": logs/ next to a SQLite archive, else logs/ in
+# the working directory). The path is kept in crawl_runs.log_path.
+WARTA_LOG_DIR = ""
+# Set for a child crawl by its supervisor (scheduler.SubprocessRunner); empty for a bare crawl.
+WARTA_RUN_LOG_FILE = os.environ.get("WARTA_RUN_LOG_FILE", "")
+# `warta crawl` on a terminal shows live figures, which each crawl writes to this file this often
+# (crawler/progress.py); empty: no file, no cost.
+WARTA_PROGRESS_FILE = os.environ.get("WARTA_PROGRESS_FILE", "")
+WARTA_PROGRESS_INTERVAL_SECONDS = 0.25
+
 # --- crawling on several machines (warta/cluster.py, `warta worker`) --------------------------
 # A Celery broker (redis://host:6379/0): when set, the daemon enqueues one task per site crawl
 # and `warta worker` processes run them; unset, the daemon crawls on this machine.
@@ -154,6 +167,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
+    "crawler.progress.CrawlProgress": 510,
 }
 # Exported fields for `scrapy crawl SITE -O file.jsonl` (the raw page bytes stay out).
 FEED_EXPORT_FIELDS = [

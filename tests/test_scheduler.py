@@ -583,13 +583,24 @@ def test_subprocess_runner_outcomes(
 ) -> None:
     settings = make_settings(db_file, WARTA_CRAWL_COMMAND=fake_command(fake_crawl, mode))
     caplog.set_level("INFO")
-    result = SubprocessRunner(settings, sessions, StopSignal())("alpha")
+    result = CrawlService(
+        SubprocessRunner(settings, sessions, StopSignal()), sessions, max_parallel=1,
+        stop=StopSignal(),
+    ).run_site("alpha")
     assert result.status == status
     assert runs_of(sessions, "alpha") == [(status, reason)]
     assert lock_holder(sessions, "alpha") is None  # a crashed crawl's lock is released too
-    assert any(
-        r.name == "warta.crawl.alpha" and r.getMessage() == f"crawling alpha, mode {mode}"
-        for r in caplog.records
+    # The crawl's output is in its own log file, beside the archive, not in the daemon's log.
+    assert result.log_path is not None
+    log_file = Path(result.log_path)
+    assert log_file.parent == db_file.parent / "logs" and log_file.name.startswith("alpha-")
+    assert log_file.read_text() == f"crawling alpha, mode {mode}\n"
+    assert not any(r.name == "warta.crawl.alpha" for r in caplog.records)
+    # The end line: status, figures of the recorded run, where the log is.
+    detail = "" if mode == "ok" else f" ({reason})"
+    assert caplog.records[-1].getMessage() == (
+        f"alpha: {status}{detail}: run 1: 0 pages (0 not modified), 0 stored (0 new, 0 updated,"
+        f" 0 unchanged), 0 duplicates, 0 rejected, 0 errors, 0 B; log {log_file}"
     )
 
 
@@ -693,7 +704,11 @@ def test_once_sigterm_stops_the_crawl_and_records_it_aborted(
     assert (markers / "alpha.sigterm").read_text() == "SIGTERM\n"
     assert runs_of(sessions, "alpha") == [("aborted", "daemon shutdown")]
     assert lock_holder(sessions, "alpha") is None
-    assert "warta.crawl.alpha: crawling alpha, mode term-dies" in output
+    # The crawl's output went to its log file, named in the daemon's plain lines.
+    assert "crawling alpha, mode term-dies" not in output
+    (log_file,) = (db_file.parent / "logs").glob("alpha-*.log")
+    assert log_file.read_text() == "crawling alpha, mode term-dies\n"
+    assert re.search(rf"alpha: aborted \(daemon shutdown\): run \d+: .*; log {log_file}\n", output)
     _assert_log_format(output)
 
 
@@ -760,3 +775,23 @@ def test_child_gets_the_daemons_archive_as_absolute_paths(
     assert env["WARTA_SITE"] == "alpha"
     pg = "postgresql+psycopg://warta:secret@db/warta"
     assert scheduler.absolute_database_url(pg) == pg
+
+
+def test_a_log_dir_that_cannot_be_written_does_not_stop_the_crawl(
+    db_file: Path, sessions: sessionmaker[Session], fake_crawl: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    blocker = db_file.parent / "not-a-dir"
+    blocker.write_text("")
+    settings = make_settings(
+        db_file, WARTA_CRAWL_COMMAND=fake_command(fake_crawl, "ok"), WARTA_LOG_DIR=str(blocker)
+    )
+    caplog.set_level("INFO")
+    result = SubprocessRunner(settings, sessions, StopSignal())("alpha")
+    assert (result.status, result.log_path) == ("ok", None)
+    assert any(f"cannot write a log file in {blocker}" in r.getMessage() for r in caplog.records)
+    # The output is relayed into the daemon's log instead.
+    assert any(
+        r.name == "warta.crawl.alpha" and r.getMessage() == "crawling alpha, mode ok"
+        for r in caplog.records
+    )

@@ -54,12 +54,12 @@ def _database_url() -> str:
     return str(_settings().get("WARTA_DATABASE_URL"))
 
 
-def _sessions() -> Any:
+def _sessions(database_url: str | None = None) -> Any:
     """Sessions for the read-only commands: the archive opened read-only (SQLite `mode=ro`), so
     a copy the user cannot write (mode 0444, another user's file) still reads."""
     from archive.db import make_engine, session_factory
 
-    return session_factory(make_engine(_database_url(), read_only=True))
+    return session_factory(make_engine(database_url or _database_url(), read_only=True))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -191,20 +191,32 @@ def crawl(site_names: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     `scrapy crawl`, WARTA_MAX_PARALLEL_CRAWLS at a time, then show what the archive holds.
 
     A site another crawl is working on (the daemon, a manual `scrapy crawl`) is skipped.
+    On a terminal each site has a live line (pages, new/updated articles, rejected, errors,
+    elapsed); each crawl's full Scrapy log goes to a file (WARTA_LOG_DIR, default logs/ next to
+    the archive), named in the end summary and in crawl_runs.log_path.
 
     Example: warta crawl antara-sumsel antara-lampung
     """
     import scheduler
+    from warta.live import CrawlDisplay
 
     # Always here and now, even on a cluster machine (WARTA_BROKER_URL set): `warta daemon
     # --once` is the way to enqueue every site for the workers.
     argv = ["--once", "--sites", ",".join(site_names), "-s", "WARTA_BROKER_URL="]
     for override in overrides:
         argv += ["-s", override]
-    code = scheduler.main(argv)
-    _print_summaries(list(site_names) or None)
+    # On a terminal, one live line per site; otherwise plain timestamped lines. Scrapy's own log
+    # goes to a file per run either way (WARTA_LOG_DIR), named in the summary.
+    with CrawlDisplay() as display:
+        code = scheduler.main(argv, watch=display, log_handler=display.log_handler())
+    for line in display.summary_lines():
+        click.echo(line)
+    # The archive the crawls wrote to, -s WARTA_DATABASE_URL=... included.
+    _print_summaries(list(site_names) or None, _crawled_archive(overrides))
     if code:
-        raise WartaError(f"some crawls failed or were stopped (exit {code}); see the log above")
+        raise WartaError(
+            f"some crawls failed or were stopped (exit {code}); see the summary and their logs"
+        )
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -299,11 +311,20 @@ def status(alert_after: int) -> None:
         sys.exit(1)
 
 
-def _print_summaries(names: list[str] | None = None) -> None:
+def _print_summaries(names: list[str] | None = None, database_url: str | None = None) -> None:
     from archive.reports import format_site_summaries, site_summaries
 
-    with _sessions()() as session:
+    with _sessions(database_url)() as session:
         click.echo(format_site_summaries(site_summaries(session, names)))
+
+
+def _crawled_archive(overrides: tuple[str, ...]) -> str | None:
+    import scheduler
+
+    try:
+        return str(scheduler.load_settings(overrides).get("WARTA_DATABASE_URL"))
+    except ValueError:  # a malformed -s: the crawl said so already
+        return None
 
 
 @main.command()

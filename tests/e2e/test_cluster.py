@@ -95,6 +95,8 @@ class Cluster:
             "WARTA_SITES_FILE": str(registry),
             "WARTA_CRAWL_COMMAND": shlex.join(crawl),
             "WARTA_CLUSTER_RETRY_SECONDS": "3",
+            # The crawls' own log files, kept with the test's (default: logs/ in the repo).
+            "WARTA_LOG_DIR": str(logs / "crawls"),
         }
         self.logs = logs
         self.workers: list[subprocess.Popen[bytes]] = []
