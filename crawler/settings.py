@@ -158,6 +158,13 @@ RETRY_TIMES = 2
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 
+# Scrapy's robots.txt middleware, minus the nightly request for a robots.txt the archive
+# remembers as missing (crawler/middlewares.py); same priority as Scrapy's.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RememberedRobotsTxtMiddleware": 100,
+}
+
 # --- pipeline: spider → item → extract → identify/dedup → tag → store -----------------------------
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
