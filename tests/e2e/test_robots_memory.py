@@ -9,6 +9,7 @@ from pathlib import Path
 
 from archive.schema import upgrade
 from tests.e2e.crawling import scrapy_crawl
+from warta.sampleweb import SampleWeb
 from warta.sampleweb.regional import RegionalWeb
 
 
@@ -44,3 +45,23 @@ def test_a_missing_robots_txt_is_not_fetched_again_within_the_cycle(tmp_path: Pa
         web.clear_request_log()
         scrapy_crawl(site, registry, db_url, "-s", "WARTA_REPROBE_MISSING_DAYS=0")
         assert 404 in robots_requests()
+
+
+def test_a_site_whose_entry_names_its_listings_remembers_it_too(tmp_path: Path) -> None:
+    # demo-bkkbn-sumsel's registry entry names its listing, so the spider never probes
+    # robots.txt itself: only Scrapy's middleware asks, and what it found must be remembered.
+    site = "demo-bkkbn-sumsel"
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    upgrade(db_url)
+    with SampleWeb() as web:
+        registry = web.registry_toml(tmp_path / "sites.toml")
+
+        def robots_requests() -> list[int]:
+            return [r.status for r in web.request_log(site) if r.path == "/robots.txt"]
+
+        scrapy_crawl(site, registry, db_url)
+        assert robots_requests() == [404]
+        web.clear_request_log()
+        second = scrapy_crawl(site, registry, db_url)
+        assert robots_requests() == []
+        assert _stat(second.stderr, "warta/discovery/robots_skipped_missing") == 1
