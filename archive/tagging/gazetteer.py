@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
+
+from archive.tagging.tomlfile import parse_document, read_text
 
 DEFAULT_GAZETTEER_PATH = Path(__file__).with_name("regions.toml")
 
@@ -107,23 +108,12 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
     """Load and validate a gazetteer file; None means the shipped one."""
     path = DEFAULT_GAZETTEER_PATH if path is None else Path(path)
     source = path.name if path == DEFAULT_GAZETTEER_PATH else str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise GazetteerError(source, f"cannot read: {e.strerror or e}") from e
-    return parse_gazetteer(text, source)
+    return parse_gazetteer(read_text(path, source, GazetteerError), source)
 
 
 def parse_gazetteer(text: str, source: str = "<gazetteer>") -> Gazetteer:
     """Validate gazetteer TOML given as text; `source` names it in error messages."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise GazetteerError(source, f"invalid TOML: {e}") from e
-    for key in doc:
-        if key not in _TOP_KEYS:
-            raise GazetteerError(source, f"unknown top-level key {key!r} "
-                                         f"(known: {', '.join(sorted(_TOP_KEYS))})")
+    doc = parse_document(text, source, _TOP_KEYS, GazetteerError)
     provinces = _provinces(source, doc.get("provinces"))
     by_code = {p.code: p for p in provinces}
     regencies = _regencies(source, doc.get("regencies"), by_code)

@@ -19,12 +19,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from archive.tagging.tomlfile import parse_document, read_text
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.toml")
 
@@ -172,25 +173,12 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Load and validate a taxonomy file; None means the shipped default."""
     path = DEFAULT_TAXONOMY_PATH if path is None else Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise TaxonomyError(source, f"cannot read: {e.strerror or e}") from e
-    return parse_taxonomy(text, source)
+    return parse_taxonomy(read_text(path, source, TaxonomyError), source)
 
 
 def parse_taxonomy(text: str, source: str = "<taxonomy>") -> Taxonomy:
     """Validate taxonomy TOML given as text; `source` names it in error messages."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise TaxonomyError(source, f"invalid TOML: {e}") from e
-
-    for key in doc:
-        if key not in _TOP_KEYS:
-            raise TaxonomyError(
-                source, f"unknown top-level key {key!r} (known: {_known(_TOP_KEYS)})"
-            )
+    doc = parse_document(text, source, _TOP_KEYS, TaxonomyError)
     include_default = doc.get("include_default", False)
     if not isinstance(include_default, bool):
         raise TaxonomyError(source, "'include_default' must be true or false")
