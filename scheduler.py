@@ -57,11 +57,11 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.db import make_engine, session_factory, transaction
-from archive.locks import holder_is_dead_local, lock_holder, release_site_lock
-from archive.models import CrawlRun, Site, utcnow
-from archive.run_summaries import RunSummary, latest_run, summary_line
-from archive.runs import close_unfinished_runs
+from archive.crawls.locks import holder_is_dead_local, lock_holder, release_site_lock
+from archive.crawls.run_summaries import RunSummary, latest_run, summary_line
+from archive.crawls.runs import close_unfinished_runs
+from archive.store.db import make_engine, session_factory, transaction
+from archive.store.models import CrawlRun, Site, utcnow
 from warta.run_logs import log_dir, new_progress_file, open_run_log, pump_output
 
 if TYPE_CHECKING:
@@ -839,7 +839,7 @@ def main(argv: Sequence[str] | None = None, *, watch: CrawlWatch | None = None,
     url = settings.get("WARTA_DATABASE_URL")
     if settings.getbool("WARTA_AUTO_UPGRADE", False):
         # As the crawl extension does; deployments run `warta db upgrade` before starting instead.
-        from archive.schema import upgrade
+        from archive.store.schema import upgrade
 
         upgrade(url)
     engine = make_engine(url)

@@ -28,8 +28,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from archive.db import make_engine, session_factory  # noqa: E402
-from archive.models import Article, CrawlRun  # noqa: E402
+from archive.store.db import make_engine, session_factory  # noqa: E402
+from archive.store.models import Article, CrawlRun  # noqa: E402
 from tests.databases import PostgresDatabases, postgres_admin_url  # noqa: E402
 from tests.e2e.test_cluster import Cluster, free_port, wait_for  # noqa: E402
 from warta.sampleweb import SampleWeb  # noqa: E402

@@ -5,7 +5,7 @@
     .venv/bin/python bench/dedup_bench.py --skip-scale           # quality only (~1 min)
 
 Scale: a SQLite archive per size (bench/out/scale-N.db; archive.db.make_engine, schema from
-archive.models) filled with synthetic articles — 300–600 words of Indonesian-ish text, ~10% of
+archive.store.models) filled with synthetic articles — 300–600 words of Indonesian-ish text, ~10% of
 them edited copies of an earlier article — each signed, bucketed and clustered as the index
 would (bulk-loaded: sorted bucket rows, so a million articles take minutes, not hours). At each
 size a fresh process then stores --measure-n new articles (80% new stories, 20% edited copies of
@@ -50,9 +50,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from sqlalchemy import Engine, event, func, insert, select, text  # noqa: E402
 
-from archive.db import make_engine, session_factory  # noqa: E402
-from archive.models import Article, Base, Cluster, Site  # noqa: E402
-from archive.neardup import (  # noqa: E402
+from archive.identity.neardup import (  # noqa: E402
     BANDS,
     NUM_PERM,
     ROWS,
@@ -60,6 +58,8 @@ from archive.neardup import (  # noqa: E402
     NearDuplicateIndex,
     shingle_hashes,
 )
+from archive.store.db import make_engine, session_factory  # noqa: E402
+from archive.store.models import Article, Base, Cluster, Site  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SEEDS = Path(os.environ.get("WARTA_SEEDS_DIR", ROOT.parent / "shared" / "seeds"))

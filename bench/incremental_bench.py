@@ -54,10 +54,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from archive.db import make_engine, session_factory  # noqa: E402
-from archive.models import CrawlRun  # noqa: E402
-from archive.reports import article_states  # noqa: E402
-from archive.schema import upgrade  # noqa: E402
+from archive.reading.reports import article_states  # noqa: E402
+from archive.store.db import make_engine, session_factory  # noqa: E402
+from archive.store.models import CrawlRun  # noqa: E402
+from archive.store.schema import upgrade  # noqa: E402
 from bench.incremental_webs import (  # noqa: E402
     BenchWeb,
     Change,

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal, Protocol
 
-from archive.urlnorm import normalise_url
+from archive.identity.urlnorm import normalise_url
 from warta.sampleweb import WIB, SampleWeb
 from warta.sampleweb import Article as Post
 from warta.sampleweb.regional import RegionalWeb

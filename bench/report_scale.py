@@ -24,11 +24,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from archive.db import make_engine, session_factory  # noqa: E402
 from archive.reading import coverage  # noqa: E402
 from archive.reading.charts import tag_colours  # noqa: E402
 from archive.reading.report import CHARTS  # noqa: E402
-from archive.schema import upgrade  # noqa: E402
+from archive.store.db import make_engine, session_factory  # noqa: E402
+from archive.store.schema import upgrade  # noqa: E402
 from warta.synthetic_archive import fill_archive  # noqa: E402
 
 OUT = REPO / "bench" / "out"

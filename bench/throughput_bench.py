@@ -38,8 +38,8 @@ import trafilatura
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from archive.db import make_engine, session_factory  # noqa: E402
-from archive.models import CrawlRun  # noqa: E402
+from archive.store.db import make_engine, session_factory  # noqa: E402
+from archive.store.models import CrawlRun  # noqa: E402
 
 DEFAULT_DIR = REPO_ROOT.parent / "shared" / "realpages"
 WORD = re.compile(r"\w+", re.UNICODE)

@@ -19,17 +19,17 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import reactor
 
-from archive.db import make_engine, session_factory, transaction
-from archive.locks import (
+from archive.crawls.locks import (
     LockHeartbeat,
     acquire_site_lock_freeing_dead,
     holder_id,
     release_site_lock,
 )
-from archive.models import CrawlRun, utcnow
-from archive.runs import close_unfinished_runs
-from archive.schema import upgrade
-from archive.store import ArchiveStore, SiteInfo
+from archive.crawls.runs import close_unfinished_runs
+from archive.store.db import make_engine, session_factory, transaction
+from archive.store.models import CrawlRun, utcnow
+from archive.store.schema import upgrade
+from archive.store.writer import ArchiveStore, SiteInfo
 
 if TYPE_CHECKING:
     from scrapy import Spider

@@ -22,14 +22,19 @@ from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
-from archive.db import error_kind, is_transient, make_engine, session_factory
-from archive.fingerprint import text_hash
-from archive.neardup import NearDuplicateIndex, signature
-from archive.seen import record_fetch_state, touch_article_url
-from archive.store import ArchiveStore, Page
+from archive.crawls.seen import record_fetch_state, touch_article_url
+from archive.identity.fingerprint import text_hash
+from archive.identity.neardup import NearDuplicateIndex, signature
+from archive.identity.urlnorm import (
+    canonical_url,
+    declared_canonical,
+    hosts_for_site,
+    normalise_url,
+)
+from archive.store.db import error_kind, is_transient, make_engine, session_factory
+from archive.store.writer import ArchiveStore, Page
 from archive.tagging import Tagger, load_taxonomy
 from archive.tagging.regions import RegionTagger
-from archive.urlnorm import canonical_url, declared_canonical, hosts_for_site, normalise_url
 from crawler.extraction_pool import ExtractionPool, default_pool_size
 from crawler.extraction_worker import ExtractionJob
 

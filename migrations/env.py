@@ -1,4 +1,5 @@
-"""Alembic environment: the URL comes from warta's settings, the metadata from archive.models."""
+"""Alembic environment: the URL comes from warta's settings, the metadata from
+archive.store.models."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from archive.db import WRITE_OPTION, make_engine
-from archive.models import ONLY_DIALECT, Base
+from archive.store.db import WRITE_OPTION, make_engine
+from archive.store.models import ONLY_DIALECT, Base
 from warta.config import database_url
 
 config = context.config

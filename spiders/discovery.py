@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import feedparser
 from lxml import etree
 
-from archive import urlnorm
+from archive.identity import urlnorm
 from spiders.registry import DEFAULT_PORTS, SiteEntry
 
 StartKind = Literal["robots", "sitemap", "feed", "listing", "home"]

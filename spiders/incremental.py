@@ -2,7 +2,7 @@
 conditional request, and which discovery pages' validators it may trust next night.
 
 Nothing here touches Scrapy, the network or the database: NewsSpider feeds in what the archive
-knows (archive.seen.KnownUrl) and what a sitemap, feed or link says, and acts on the answer.
+knows (archive.crawls.seen.KnownUrl) and what a sitemap, feed or link says, and acts on the answer.
 
 The one rule behind every decision: a URL the archive already holds is skipped unless a signal
 says it changed, and a discovery page is only trusted to be "nothing new behind it" (304) when the
@@ -38,7 +38,8 @@ DEFAULT_CLOCK_SLACK = timedelta(hours=1)
 
 
 class Known(Protocol):
-    """What archive.seen.KnownUrl offers (a protocol so this module needs no database import)."""
+    """What archive.crawls.seen.KnownUrl offers (a protocol: this module needs no database
+    import)."""
 
     @property
     def kind(self) -> str: ...

@@ -56,10 +56,10 @@ from scrapy.utils.misc import load_object
 from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
-from archive.db import make_engine, session_factory
-from archive.seen import KnownUrl, load_known_urls, record_fetch_state
-from archive.site_memory import SiteMemory, load_site_memory, record_crawl_lessons
-from archive.urlnorm import normalise_url
+from archive.crawls.seen import KnownUrl, load_known_urls, record_fetch_state
+from archive.crawls.site_memory import SiteMemory, load_site_memory, record_crawl_lessons
+from archive.identity.urlnorm import normalise_url
+from archive.store.db import make_engine, session_factory
 from crawler.items import PageItem
 from crawler.pipelines import StorePipeline
 from spiders import discovery, incremental, wp_api

@@ -1,6 +1,7 @@
-"""What a nightly crawl does with what the archive remembers about a site (archive.site_memory):
-which remembered-missing sources it skips, whether it trusts the site's validators, how many
-archived articles it may revalidate, whether tonight is a deep pass. Pure rules, no Scrapy.
+"""What a nightly crawl does with what the archive remembers about a site
+(archive.crawls.site_memory): which remembered-missing sources it skips, whether it trusts the
+site's validators, how many archived articles it may revalidate, whether tonight is a deep pass.
+Pure rules, no Scrapy.
 
 The rules (issue 11):
 - A source found is read every night; a guess that answered 404 (or was not a sitemap / feed /
@@ -22,7 +23,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from archive.site_memory import CrawlLessons, SiteMemory, SourceCheck
+from archive.crawls.site_memory import CrawlLessons, SiteMemory, SourceCheck
 
 DEFAULT_REPROBE_MISSING = timedelta(days=7)
 DEFAULT_DEEP_PASS = timedelta(days=7)

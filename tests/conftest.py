@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from archive.db import make_engine, session_factory
+from archive.store.db import make_engine, session_factory
 from tests.databases import (
     BACKENDS,
     SKIP_POSTGRES_REASON,

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from archive.schema import upgrade
+from archive.store.schema import upgrade
 
 POSTGRES_URL_VARIABLE = "WARTA_TEST_POSTGRES_URL"
 BACKENDS = ("sqlite", "postgresql")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.store import ArchiveStore, SiteInfo
+from archive.store.writer import ArchiveStore, SiteInfo
 from tests.test_store import FakeTag, page
 from warta.cli import main
 

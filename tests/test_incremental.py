@@ -18,10 +18,10 @@ from sqlalchemy import select
 from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.python.failure import Failure
 
-from archive.db import make_engine, session_factory
-from archive.models import FetchState
-from archive.seen import KnownUrl, load_known_urls, record_fetch_state
-from archive.store import ArchiveStore, SiteInfo
+from archive.crawls.seen import KnownUrl, load_known_urls, record_fetch_state
+from archive.store.db import make_engine, session_factory
+from archive.store.models import FetchState
+from archive.store.writer import ArchiveStore, SiteInfo
 from crawler.items import PageItem
 from spiders import discovery
 from spiders.incremental import (

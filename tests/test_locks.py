@@ -17,8 +17,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.db import make_engine, session_factory, transaction
-from archive.locks import (
+from archive.crawls.locks import (
     LockHeartbeat,
     acquire_site_lock,
     acquire_site_lock_freeing_dead,
@@ -28,7 +27,8 @@ from archive.locks import (
     refresh_site_lock,
     release_site_lock,
 )
-from archive.models import Base, SiteLock, utcnow
+from archive.store.db import make_engine, session_factory, transaction
+from archive.store.models import Base, SiteLock, utcnow
 
 TTL = timedelta(minutes=15)
 SPAWN = multiprocessing.get_context("spawn")

@@ -9,9 +9,9 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
-from archive.db import make_engine
-from archive.models import Base
-from archive.schema import alembic_config, check, upgrade
+from archive.store.db import make_engine
+from archive.store.models import Base
+from archive.store.schema import alembic_config, check, upgrade
 
 
 def test_migrations_create_every_model_table(db_url: str) -> None:

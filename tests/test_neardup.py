@@ -16,10 +16,8 @@ import pytest
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.db import make_engine, session_factory
-from archive.fingerprint import text_hash
-from archive.models import Article, ArticleMinhash, Base, Cluster, LshBucket, Site
-from archive.neardup import (
+from archive.identity.fingerprint import text_hash
+from archive.identity.neardup import (
     BANDS,
     MIN_SHINGLES,
     NearDuplicateIndex,
@@ -28,6 +26,8 @@ from archive.neardup import (
     signature,
     words,
 )
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, ArticleMinhash, Base, Cluster, LshBucket, Site
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

@@ -1,5 +1,5 @@
 """The nightly rules of issue 11 on plain values (spiders/nightly.py, spiders/wp_api.py) and the
-site memory they read and write (archive/site_memory.py) on a real archive."""
+site memory they read and write (archive/crawls/site_memory.py) on a real archive."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.models import Site
-from archive.site_memory import (
+from archive.crawls.site_memory import (
     CrawlLessons,
     SiteMemory,
     SourceCheck,
@@ -19,6 +18,7 @@ from archive.site_memory import (
     load_site_memory,
     record_crawl_lessons,
 )
+from archive.store.models import Site
 from spiders import wp_api
 from spiders.nightly import NightlyPolicy, NightPlan, judge_validators, revalidation_budget
 

@@ -6,7 +6,7 @@ import socket
 
 from sqlalchemy.engine import make_url
 
-from archive.db import redacted_url
+from archive.store.db import redacted_url
 from tests.test_cli import warta
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from archive.extraction import extract
-from archive.fingerprint import text_hash
-from archive.models import Article
-from archive.reextract import reextract_all
-from archive.store import ArchiveStore, Page, SiteInfo
+from archive.identity.fingerprint import text_hash
+from archive.reprocess.reextract import reextract_all
+from archive.store.models import Article
+from archive.store.writer import ArchiveStore, Page, SiteInfo
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 

@@ -1,5 +1,5 @@
 """Where the story happened: the gazetteer, the region tagger, its labelled-set floors, storage,
-the views, export and retag (archive/tagging/regions.py, archive/store_regions.py)."""
+the views, export and retag (archive/tagging/regions.py, archive/store/regions.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from archive.export import iter_records, write_records
-from archive.models import Article, ArticleRegion, Regency
-from archive.retag import count_stale, retag_archive
-from archive.store import ArchiveStore, SiteInfo
+from archive.reading.export import iter_records, write_records
+from archive.reprocess.retag import count_stale, retag_archive
+from archive.store.models import Article, ArticleRegion, Regency
+from archive.store.writer import ArchiveStore, SiteInfo
 from archive.tagging.gazetteer import (
     DEFAULT_GAZETTEER_PATH,
     GazetteerError,

@@ -20,11 +20,11 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import scheduler
-from archive.db import make_engine, session_factory
-from archive.models import Article, ArticleRegion, ArticleTag, CrawlRun, Regency, Site
 from archive.reading import coverage
 from archive.reading.coverage import ReportFilter, SqlContext
 from archive.reading.report import CHARTS, Report, build_report, report_archive
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, ArticleRegion, ArticleTag, CrawlRun, Regency, Site
 from tests import browser
 from tests.conftest import ArchiveFactory
 from tests.test_cli import warta

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from archive.models import Article, ArticleTag
-from archive.retag import count_stale, retag_archive
-from archive.store import ArchiveStore, SiteInfo
+from archive.reprocess.retag import count_stale, retag_archive
+from archive.store.models import Article, ArticleTag
+from archive.store.writer import ArchiveStore, SiteInfo
 from archive.tagging.taxonomy import load_taxonomy, parse_taxonomy
 from tests.test_store import page
 

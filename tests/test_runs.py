@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.db import make_engine, session_factory, transaction
-from archive.models import Base, CrawlRun, Site
-from archive.runs import (
+from archive.crawls.runs import (
     close_unfinished_runs,
     format_runs_table,
     format_status_table,
     recent_runs,
     site_statuses,
 )
+from archive.store.db import make_engine, session_factory, transaction
+from archive.store.models import Base, CrawlRun, Site
 
 # 01:00 WIB (Asia/Jakarta, UTC+7) on 1 June 2024 is 18:00 UTC on 31 May.
 NIGHT1 = datetime(2024, 5, 31, 18, 0, tzinfo=UTC)

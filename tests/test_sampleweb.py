@@ -485,7 +485,7 @@ def test_dedup_copies_are_copies_and_reports_are_not() -> None:
 def test_dedup_near_duplicate_design_holds(dedup_web: SampleWeb) -> None:
     """Edited copies well above the clustering threshold, independent reports and every other
     pair of the web well below it (so the release's is the only multi-article story)."""
-    neardup = pytest.importorskip("archive.neardup")
+    neardup = pytest.importorskip("archive.identity.neardup")
     texts = {a.url: "\n\n".join(a.paragraphs) for a in dedup_web.expected_articles()}
     sigs = {url: neardup.signature(text) for url, text in texts.items()}
     expected = dedup_web.dedup_expectations()
@@ -615,7 +615,7 @@ def test_aggregator_copies_are_published_after_their_sources(aggregator_web: Sam
 
 def test_aggregator_near_duplicate_design_holds(aggregator_web: SampleWeb) -> None:
     """The edited copy well above the clustering threshold, every unrelated pair well below."""
-    neardup = pytest.importorskip("archive.neardup")
+    neardup = pytest.importorskip("archive.identity.neardup")
     expected = aggregator_web.aggregator_expectations()
     sigs = {
         a.url: neardup.signature("\n\n".join(a.paragraphs))

@@ -30,9 +30,9 @@ from sqlalchemy import Engine, MetaData, Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 import scheduler
-from archive.db import make_engine, session_factory, transaction
-from archive.locks import acquire_site_lock, lock_holder
-from archive.models import Base, CrawlRun, Site, utcnow
+from archive.crawls.locks import acquire_site_lock, lock_holder
+from archive.store.db import make_engine, session_factory, transaction
+from archive.store.models import Base, CrawlRun, Site, utcnow
 from scheduler import (
     CrawlResult,
     CrawlService,
@@ -379,8 +379,8 @@ def _hold_lock_in_subprocess(db_file: Path, site: str) -> subprocess.Popen[str]:
     """Another process (a manual `scrapy crawl`) holding the site's lock until its stdin closes."""
     code = (
         "import sys; from datetime import timedelta\n"
-        "from archive.db import make_engine, session_factory\n"
-        "from archive.locks import acquire_site_lock, holder_id\n"
+        "from archive.store.db import make_engine, session_factory\n"
+        "from archive.crawls.locks import acquire_site_lock, holder_id\n"
         f"f = session_factory(make_engine({f'sqlite:///{db_file}'!r}), writer=True)\n"
         f"assert acquire_site_lock(f, {site!r}, holder_id(), timedelta(minutes=15))\n"
         "print('held', flush=True); sys.stdin.read()\n"
@@ -489,9 +489,9 @@ from pathlib import Path
 
 sys.path.insert(0, os.getcwd())  # the daemon starts crawls in the project root
 from sqlalchemy import select
-from archive.db import make_engine, session_factory, transaction
-from archive.locks import acquire_site_lock, holder_id, release_site_lock
-from archive.models import CrawlRun, Site, utcnow
+from archive.store.db import make_engine, session_factory, transaction
+from archive.crawls.locks import acquire_site_lock, holder_id, release_site_lock
+from archive.store.models import CrawlRun, Site, utcnow
 
 mode, markers, site = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 assert site == os.environ["WARTA_SITE"]

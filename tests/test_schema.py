@@ -1,4 +1,4 @@
-"""archive/schema.py: first migrations that start together on an empty archive."""
+"""archive/store/schema.py: first migrations that start together on an empty archive."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import sys
 
 from sqlalchemy import text
 
-from archive.db import make_engine
+from archive.store.db import make_engine
 from tests.conftest import REPO_ROOT
 
-MIGRATE = "import sys; from archive.schema import upgrade; upgrade(sys.argv[1])"
+MIGRATE = "import sys; from archive.store.schema import upgrade; upgrade(sys.argv[1])"
 
 
 def test_concurrent_first_migrations_all_succeed(new_archive) -> None:  # type: ignore[no-untyped-def]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from archive.db import make_engine
 from archive.reading.schema_docs import load_schema_doc, parse_schema_doc
+from archive.store.db import make_engine
 from warta.browse import HIDDEN_TABLES, datasette_metadata
 
 SAMPLE = """# The archive schema

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import text
 
-from archive.export import iter_records, write_records
-from archive.filters import ArticleFilter
-from archive.search import fts5_query, search
-from archive.store import ArchiveStore, SiteInfo
+from archive.reading.export import iter_records, write_records
+from archive.reading.filters import ArticleFilter
+from archive.reading.search import fts5_query, search
+from archive.store.writer import ArchiveStore, SiteInfo
 from tests.test_store import FakeTag, page
 
 STUNTING = "Pemkab Banyuasin menggelar rembuk stunting untuk menurunkan angka stunting. " * 8
@@ -114,7 +114,7 @@ def test_analyst_views_flatten_tags_and_count_per_day(store, writer) -> None:  #
 def test_export_gives_dates_as_the_outlet_printed_them_and_names_copies(writer) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta, timezone
 
-    from archive.neardup import NearDuplicateIndex, signature
+    from archive.identity.neardup import NearDuplicateIndex, signature
 
     store = ArchiveStore(writer, cluster_index=NearDuplicateIndex())
     store.ensure_site(SiteInfo("banyuasin", "http://a.test/", "Sumatera Selatan", "Banyuasin"))

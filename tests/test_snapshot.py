@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from archive.db import make_engine, session_factory
-from archive.export import iter_records
-from archive.models import Base
+from archive.reading.export import iter_records
+from archive.reading.search import search
 from archive.reading.snapshot import SourceNotAtHead, write_sqlite_snapshot
-from archive.search import search
-from archive.store import ArchiveStore, SiteInfo
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Base
+from archive.store.writer import ArchiveStore, SiteInfo
 from tests.conftest import REPO_ROOT
 from tests.test_search_export import KB, ROAD, STUNTING
 from tests.test_store import FakeTag, page

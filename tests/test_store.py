@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.db import make_engine, session_factory
 from archive.extraction import ArticleRecord
-from archive.fingerprint import text_hash
-from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl
-from archive.neardup import NearDuplicateIndex, signature
-from archive.store import ArchiveStore, Page, SiteInfo, decompress_html
+from archive.identity.fingerprint import text_hash
+from archive.identity.neardup import NearDuplicateIndex, signature
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, ArticleRevision, ArticleTag, ArticleUrl
+from archive.store.writer import ArchiveStore, Page, SiteInfo, decompress_html
 
 WIB = timezone(timedelta(hours=7))
 

@@ -227,7 +227,7 @@ def test_matched_terms_are_distinct_canonical_and_sorted(tagger: Tagger) -> None
 
 
 def test_tag_match_fits_article_tags_row(tagger: Tagger) -> None:
-    from archive.models import ArticleTag
+    from archive.store.models import ArticleTag
 
     m = match_for(tagger, "stunting", "Stunting", "")
     row = ArticleTag(article_id=1, **dataclasses.asdict(m))

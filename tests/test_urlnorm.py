@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.urlnorm import (
+from archive.identity.urlnorm import (
     canonical_url,
     declared_canonical,
     hosts_for_site,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from archive.db import error_kind, is_transient, make_engine
+from archive.store.db import error_kind, is_transient, make_engine
 from warta.user_errors import describe
 
 

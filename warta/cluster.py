@@ -25,7 +25,7 @@ from celery.signals import worker_shutting_down
 from scrapy.settings import BaseSettings
 
 import scheduler
-from archive.db import make_engine, redacted_url, session_factory
+from archive.store.db import make_engine, redacted_url, session_factory
 
 log = logging.getLogger("warta.cluster")
 

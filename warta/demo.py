@@ -10,9 +10,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.db import make_engine, redacted_url, session_factory
-from archive.reports import format_site_summaries, site_summaries
-from archive.schema import upgrade
+from archive.reading.reports import format_site_summaries, site_summaries
+from archive.store.db import make_engine, redacted_url, session_factory
+from archive.store.schema import upgrade
 from warta.live import CrawlDisplay
 from warta.sampleweb import SampleWeb
 

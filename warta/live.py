@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from archive.run_summaries import summary_details, summary_line
+from archive.crawls.run_summaries import summary_details, summary_line
 from crawler.progress import read_progress
 
 if TYPE_CHECKING:

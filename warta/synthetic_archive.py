@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
-from archive.models import Article, ArticleRegion, ArticleTag, Cluster, CrawlRun, Site
-from archive.models import Regency as RegencyRow
+from archive.store.models import Article, ArticleRegion, ArticleTag, Cluster, CrawlRun, Site
+from archive.store.models import Regency as RegencyRow
 from archive.tagging.taxonomy import load_taxonomy
 
 PROVINCES = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from archive.db import error_kind
+from archive.store.db import error_kind
 from archive.tagging.gazetteer import GazetteerError
 from archive.tagging.taxonomy import TaxonomyError
 from spiders.registry import RegistryError

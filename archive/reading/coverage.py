@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from archive.models import ArticleTag, CrawlRun, Site
+from archive.store.models import ArticleTag, CrawlRun, Site
 
 # The analyst views of the migrations (docs/schema.md), as far as the report reads them.
 V_DAILY_COUNTS = table(

@@ -215,7 +215,7 @@ def report_archive(
 ) -> Report:
     """Build the report of the archive at `database_url` (opened read-only) and write it to
     `path`: what `warta report` and the nightly daemon (WARTA_REPORT_PATH) do."""
-    from archive.db import make_engine, redacted_url, session_factory
+    from archive.store.db import make_engine, redacted_url, session_factory
 
     engine = make_engine(database_url, read_only=True)
     try:

@@ -20,9 +20,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import sqlite
 
-from archive.db import make_engine
-from archive.models import Base
-from archive.schema import alembic_config, upgrade
+from archive.store.db import make_engine
+from archive.store.models import Base
+from archive.store.schema import alembic_config, upgrade
 
 FTS_TABLE = "articles_fts"
 SQLITE = sqlite.dialect()

@@ -1,5 +1,5 @@
-"""The tag stage: what an article is about. Pure: no Scrapy, no DB (storage: archive/store.py,
-archive/store_regions.py).
+"""The tag stage: what an article is about. Pure: no Scrapy, no DB (storage:
+archive/store/writer.py, archive/store/regions.py).
 
 - keywords.py, taxonomy.py, taxonomy.toml: taxonomy tags (bangga-kencana, stunting, ...).
 - gazetteer.py, regions.toml, regions.py, placewords.py: the kabupaten/kota of Sumatra the

@@ -48,7 +48,7 @@ HitStatus = Literal["counted", "overlapped", "excluded", "no-context"]
 
 @dataclass(frozen=True, slots=True)
 class TagMatch:
-    """One tag an article earned. Field names match `archive.models.ArticleTag`."""
+    """One tag an article earned. Field names match `archive.store.models.ArticleTag`."""
 
     tag: str
     score: float

@@ -80,7 +80,10 @@ Status = Literal["counted", "province", "excluded", "street", "outlet", "person"
 
 @dataclass(frozen=True, slots=True)
 class RegionMatch:
-    """One regency/city an article is about. Field names match `archive.models.ArticleRegion`."""
+    """One regency/city an article is about.
+
+    Field names match `archive.store.models.ArticleRegion`.
+    """
 
     region_code: str
     score: float

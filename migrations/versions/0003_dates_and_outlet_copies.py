@@ -115,7 +115,7 @@ DAY_TEXT = {
     "postgresql": "to_char({table}.published_date, 'YYYY-MM-DD')",
 }
 # Earliest published first, whatever the crawl order; a day without a time counts as the start
-# of its day (archive/copies.py sorts the same way).
+# of its day (archive/identity/copies.py sorts the same way).
 FIRST_PUBLISHED = (
     "(a.published_date IS NULL), a.published_date, (a.published_at IS NOT NULL), a.published_at, "
     "a.canonical_url"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from archive.db import make_engine, session_factory
-from archive.models import CrawlRun
+from archive.store.db import make_engine, session_factory
+from archive.store.models import CrawlRun
 from warta import demo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

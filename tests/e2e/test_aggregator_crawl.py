@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from archive.db import make_engine, session_factory
-from archive.export import iter_records
-from archive.models import Article, ArticleRevision, ArticleUrl, Site
-from archive.urlnorm import normalise_url
+from archive.identity.urlnorm import normalise_url
+from archive.reading.export import iter_records
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, ArticleRevision, ArticleUrl, Site
 from tests.e2e.crawling import scrapy_crawl
 from warta.sampleweb import AggregatorExpectations, SampleWeb
 from warta.sampleweb.truth import ExpectedArticle

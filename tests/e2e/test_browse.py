@@ -29,10 +29,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from archive.db import make_engine, session_factory
-from archive.models import Article, ArticleRegion, ArticleTag, Regency, Site
+from archive.identity.urlnorm import normalise_url
 from archive.reading.canned_queries import CANNED_QUERIES
-from archive.urlnorm import normalise_url
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, ArticleRegion, ArticleTag, Regency, Site
 from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import REPO_ROOT, scrapy_crawl
 from warta.sampleweb import SampleWeb

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from archive.db import make_engine, session_factory
-from archive.models import Article, ArticleRevision, CrawlRun, Site, SiteLock
-from archive.urlnorm import normalise_url
+from archive.identity.urlnorm import normalise_url
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, ArticleRevision, CrawlRun, Site, SiteLock
 from tests.databases import PostgresDatabases
 from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT
 from warta.sampleweb import SampleWeb

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from archive.db import make_engine, session_factory
-from archive.fingerprint import normalise_text
-from archive.models import Article, ArticleUrl, CrawlRun, Site
-from archive.urlnorm import normalise_url
+from archive.identity.fingerprint import normalise_text
+from archive.identity.urlnorm import normalise_url
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, ArticleUrl, CrawlRun, Site
 from tests.e2e.crawling import REPO_ROOT, scrapy_crawl
 from warta.sampleweb import SampleWeb
 from warta.sampleweb.foreign import load_foreign_sites

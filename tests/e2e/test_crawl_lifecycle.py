@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from archive.db import make_engine, session_factory
-from archive.locks import acquire_site_lock, lock_holder
-from archive.models import Article
-from archive.schema import upgrade
+from archive.crawls.locks import acquire_site_lock, lock_holder
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article
+from archive.store.schema import upgrade
 from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT, runs, scrapy_crawl
 from warta.sampleweb import SampleWeb

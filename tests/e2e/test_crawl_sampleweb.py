@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 
-from archive.db import make_engine, session_factory
-from archive.fingerprint import normalise_text
-from archive.models import Article, ArticleRevision, ArticleUrl, CrawlRun, Site
-from archive.urlnorm import normalise_url
+from archive.identity.fingerprint import normalise_text
+from archive.identity.urlnorm import normalise_url
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, ArticleRevision, ArticleUrl, CrawlRun, Site
 from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import scrapy_crawl
 from warta.sampleweb import BOILERPLATE_LINES, SampleWeb
@@ -130,7 +130,7 @@ def test_feed_export_keeps_working(crawled) -> None:  # type: ignore[no-untyped-
 def test_the_crawl_tags_where_each_story_happened(crawled, sessions) -> None:  # type: ignore[no-untyped-def]
     """The tag stage's regions, stored with their gazetteer version, match the labelled set
     (tests/fixtures/regions_labelled.toml) for every crawled article."""
-    from archive.models import ArticleRegion
+    from archive.store.models import ArticleRegion
     from archive.tagging.gazetteer import load_gazetteer
     from bench.regions_eval import load_items
 

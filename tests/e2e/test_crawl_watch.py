@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from archive.db import make_engine, session_factory
-from archive.models import CrawlRun, Site
+from archive.store.db import make_engine, session_factory
+from archive.store.models import CrawlRun, Site
 from tests.e2e.crawling import REPO_ROOT
 from warta import demo
 from warta.sampleweb import SampleWeb

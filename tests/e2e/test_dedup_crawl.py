@@ -24,11 +24,11 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from archive.db import make_engine, session_factory
 from archive.extraction import extract
-from archive.fingerprint import text_hash
-from archive.models import Article, ArticleRevision, ArticleUrl, Site
-from archive.urlnorm import canonical_url, normalise_url
+from archive.identity.fingerprint import text_hash
+from archive.identity.urlnorm import canonical_url, normalise_url
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, ArticleRevision, ArticleUrl, Site
 from spiders.registry import SiteEntry, load_registry
 from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import scrapy_crawl

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from archive.db import make_engine, session_factory
-from archive.models import Article, CrawlRun, FetchState, SiteLock
-from archive.schema import upgrade
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, CrawlRun, FetchState, SiteLock
+from archive.store.schema import upgrade
 from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT, scrapy_crawl
 from tests.e2e.heavyweb import article_page, gallery_page, serve

@@ -27,11 +27,11 @@ import pytest
 from scrapy.settings import Settings
 from sqlalchemy import func, select
 
-from archive.db import make_engine, session_factory
-from archive.locks import acquire_site_lock, holder_id, lock_holder
-from archive.models import Article, FetchState
-from archive.schema import upgrade
-from archive.urlnorm import normalise_url
+from archive.crawls.locks import acquire_site_lock, holder_id, lock_holder
+from archive.identity.urlnorm import normalise_url
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, FetchState
+from archive.store.schema import upgrade
 from scheduler import StopSignal, SubprocessRunner
 from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT, runs, scrapy_crawl
 from warta import demo

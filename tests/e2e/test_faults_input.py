@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from archive.db import make_engine, session_factory
-from archive.models import Article, FetchState, Site
-from archive.schema import upgrade
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Article, FetchState, Site
+from archive.store.schema import upgrade
 from tests.e2e.crawling import REPO_ROOT, runs, scrapy_crawl
 from tests.e2e.hostile import HostileSite, Page, article_html, rss, sitemap, write_registry
 

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from archive.db import make_engine, session_factory
-from archive.models import CrawlRun, FetchState, Site
-from archive.reports import article_states
-from archive.schema import upgrade
-from archive.urlnorm import normalise_url
+from archive.identity.urlnorm import normalise_url
+from archive.reading.reports import article_states
+from archive.store.db import make_engine, session_factory
+from archive.store.models import CrawlRun, FetchState, Site
+from archive.store.schema import upgrade
 from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT
 from warta.sampleweb import Article as Post

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from archive.db import make_engine, session_factory
-from archive.models import Site, SiteCrawlState, SiteSource
-from archive.reports import article_states
-from archive.schema import upgrade
+from archive.reading.reports import article_states
+from archive.store.db import make_engine, session_factory
+from archive.store.models import Site, SiteCrawlState, SiteSource
+from archive.store.schema import upgrade
 from tests.e2e.crawling import REPO_ROOT, scrapy_crawl
 from warta.sampleweb.regional import RegionalPost, RegionalRequest, RegionalWeb
 

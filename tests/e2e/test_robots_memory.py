@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive.schema import upgrade
+from archive.store.schema import upgrade
 from tests.e2e.crawling import scrapy_crawl
 from warta.sampleweb import SampleWeb
 from warta.sampleweb.regional import RegionalWeb

@@ -2,7 +2,7 @@
 
 Sentences are put together from short slots (who, did what, where, with what figure), so that
 two hundred articles of one site share few five-word runs: warta's near-duplicate index
-(archive.neardup, 5-word shingles, Jaccard 0.4) must see them as different articles, as it
+(archive.identity.neardup, 5-word shingles, Jaccard 0.4) must see them as different articles, as it
 would on a real site. Every article carries one key sentence no other article has.
 """
 

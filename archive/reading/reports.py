@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl, Site
+from archive.store.models import Article, ArticleRevision, ArticleTag, ArticleUrl, Site
 
 
 @dataclass(slots=True)

@@ -1,4 +1,4 @@
-"""What the archive remembers per site between crawls, beyond its URLs (archive/seen.py):
+"""What the archive remembers per site between crawls, beyond its URLs (archive/crawls/seen.py):
 which discovery sources exist, whether the site's validators can be trusted, when the last deep
 pass and the last finished crawl were. Tables site_sources and site_crawl_state.
 """
@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.db import transaction
-from archive.models import Site, SiteCrawlState, SiteSource
+from archive.store.db import transaction
+from archive.store.models import Site, SiteCrawlState, SiteSource
 
 SOURCE_KINDS = ("robots", "sitemap", "feed", "listing", "rest-api")
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.db import transaction
-from archive.models import Article
-from archive.store import replace_tags
-from archive.store_regions import replace_regions, sync_regencies
+from archive.store.db import transaction
+from archive.store.models import Article
+from archive.store.regions import replace_regions, sync_regencies
+from archive.store.writer import replace_tags
 from archive.tagging import Tagger
 from archive.tagging.gazetteer import Gazetteer, load_gazetteer
 from archive.tagging.regions import RegionTagger

@@ -1,7 +1,7 @@
 """Writing region tags (`article_regions`) and the gazetteer's reference rows (`regencies`).
 
-Used by the store (crawl) and by `warta retag`; kept apart from archive/store.py so the store's
-page logic does not grow with every stage that writes per-article rows.
+Used by the store (crawl) and by `warta retag`; kept apart from archive/store/writer.py so the
+store's page logic does not grow with every stage that writes per-article rows.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Protocol
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from archive.models import Article, ArticleRegion, Regency
+from archive.store.models import Article, ArticleRegion, Regency
 from archive.tagging.gazetteer import Gazetteer, regency_rows
 
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.copies import published_fields, relink_copies
-from archive.db import transaction
 from archive.extraction import extract
-from archive.fingerprint import text_hash
-from archive.models import Article
-from archive.store import decompress_html
+from archive.identity.copies import published_fields, relink_copies
+from archive.identity.fingerprint import text_hash
+from archive.store.db import transaction
+from archive.store.models import Article
+from archive.store.writer import decompress_html
 
 
 @dataclass(slots=True)

@@ -25,8 +25,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.db import transaction
-from archive.models import SiteLock, utcnow
+from archive.store.db import transaction
+from archive.store.models import SiteLock, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from archive.db import WRITE_OPTION, is_sqlite, make_engine
+from archive.store.db import WRITE_OPTION, is_sqlite, make_engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # Key of the PostgreSQL advisory lock held while migrating (any constant bigint; "warta" in ASCII).
 MIGRATION_LOCK_KEY = 0x7761727461
 

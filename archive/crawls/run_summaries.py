@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.models import CrawlRun, Site
+from archive.store.models import CrawlRun, Site
 
 __all__ = ["RunSummary", "format_bytes", "latest_run", "summary_details", "summary_line"]
 

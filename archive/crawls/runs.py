@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from archive.models import CrawlRun, Site, utcnow
+from archive.store.models import CrawlRun, Site, utcnow
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 SUCCESS_STATUSES = ("ok", "partial")

@@ -64,7 +64,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# The text that full-text search indexes: title and body (migration 0002, archive/search.py),
+# The text that full-text search indexes: title and body (migration 0002,
+# archive/reading/search.py),
 # parenthesised as PostgreSQL prints it back, so Alembic's index comparison sees no difference.
 FULLTEXT_DOCUMENT_SQL = "(coalesce(title, '') || ' ') || coalesce(text, '')"
 # Schema items that exist on one dialect only carry it in .info (read by migrations/env.py).
@@ -108,7 +109,7 @@ class Article(Base):
     """One outlet's article, stored once per canonical URL; its text is the latest revision's.
 
     The same text on another outlet is that outlet's own row, linked to the earliest published
-    row of the text by `original_id` (archive/copies.py)."""
+    row of the text by `original_id` (archive/identity/copies.py)."""
 
     __tablename__ = "articles"
 
@@ -152,7 +153,8 @@ class Article(Base):
     regions: Mapped[list[ArticleRegion]] = relationship(back_populates="article")
 
     # The PostgreSQL full-text index of migration 0002 (SQLite has its FTS5 table instead),
-    # declared so that `warta db check` compares it; archive/search.py queries this expression.
+    # declared so that `warta db check` compares it; archive/reading/search.py queries this
+    # expression.
     __table_args__ = (
         Index(
             "ix_articles_fulltext",
@@ -329,9 +331,10 @@ class SiteLock(Base):
     expires_at: Mapped[datetime]
 
 
-# --- near-duplicate index (archive/neardup.py) ---
+# --- near-duplicate index (archive/identity/neardup.py) ---
 # The MinHash/LSH index lives in the archive itself, so it survives restarts and every crawler
-# process writing the archive shares it. archive/neardup.py is the only code that writes it.
+# process writing the archive shares it. archive/identity/neardup.py is the only code that
+# writes it.
 
 class LshBucket(Base):
     """One LSH band bucket of one article's MinHash signature: articles sharing a (band, bucket)
@@ -367,7 +370,7 @@ class ArticleMinhash(Base):
     ignored by lookups until `NearDuplicateIndex.rebuild` recomputes them."""
 
 
-# --- what crawls remember per site (archive/site_memory.py) ---
+# --- what crawls remember per site (archive/crawls/site_memory.py) ---
 
 
 class SiteSource(Base):

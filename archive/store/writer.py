@@ -3,7 +3,8 @@
 Identity: within one site, one article under many URLs is one row with aliases (a known URL, or
 the same text at a new URL). Across sites, every outlet's page is its own row; a verbatim copy
 (the same text on another site) is linked to the text's earliest published row
-(archive/copies.py), and edited copies share the story's cluster (archive/neardup.py).
+(archive/identity/copies.py), and edited copies share the story's cluster
+(archive/identity/neardup.py).
 
 Every decision and write for one page happens in one writer transaction, so several crawler
 processes can store into one archive without creating the same article twice.
@@ -21,12 +22,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.copies import published_fields, relink_copies
-from archive.db import serialise, transaction
 from archive.extraction.records import ArticleRecord
-from archive.models import Article, ArticleRevision, ArticleTag, ArticleUrl, Site
-from archive.store_regions import RegionResult, replace_regions
-from archive.urlnorm import is_view_variant
+from archive.identity.copies import published_fields, relink_copies
+from archive.identity.urlnorm import is_view_variant
+from archive.store.db import serialise, transaction
+from archive.store.models import Article, ArticleRevision, ArticleTag, ArticleUrl, Site
+from archive.store.regions import RegionResult, replace_regions
 
 
 class TagResult(Protocol):

@@ -87,7 +87,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from tqdm import tqdm
 
-from archive.models import Article, ArticleMinhash, Cluster, LshBucket
+from archive.store.models import Article, ArticleMinhash, Cluster, LshBucket
 
 # Core tables: the hot path runs Core statements on the session's connection.
 _ARTICLES = Article.__table__

@@ -11,8 +11,8 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from archive.filters import ArticleFilter
-from archive.models import Article, ArticleRegion, ArticleTag, ArticleUrl, Regency, Site
+from archive.reading.filters import ArticleFilter
+from archive.store.models import Article, ArticleRegion, ArticleTag, ArticleUrl, Regency, Site
 
 # The documented export record; the README lists what each field holds.
 EXPORT_FIELDS = [

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.db import transaction
-from archive.models import Article, ArticleRevision, ArticleUrl, FetchState, Site
+from archive.store.db import transaction
+from archive.store.models import Article, ArticleRevision, ArticleUrl, FetchState, Site
 
 
 @dataclass(slots=True, frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from archive.extraction.records import ArticleRecord
-from archive.models import Article
+from archive.store.models import Article
 
 _NO_DAY = date.max
 _START_OF_DAY = datetime.min.replace(tzinfo=UTC)

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, column, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
-from archive.filters import ArticleFilter
-from archive.models import FULLTEXT_DOCUMENT_SQL, Article, Site
+from archive.reading.filters import ArticleFilter
+from archive.store.models import FULLTEXT_DOCUMENT_SQL, Article, Site
 
 # The FTS5 table of migration 0002 (not a model: it is SQLite-only and kept in sync by triggers).
 FTS_TABLE = table("articles_fts", column("rowid"))
@@ -88,7 +88,7 @@ def _search_sqlite(
 def _search_postgres(
     session: Session, query: str, where: ArticleFilter, limit: int
 ) -> list[SearchHit]:
-    # The expression of the GIN index (archive/models.py), so the index is used.
+    # The expression of the GIN index (archive/store/models.py), so the index is used.
     document = func.to_tsvector("simple", literal_column(FULLTEXT_DOCUMENT_SQL))
     tsquery = postgres_tsquery(query)
     rank = func.ts_rank(document, tsquery)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.models import CrawlRun, FetchState, Site
+from archive.store.models import CrawlRun, FetchState, Site
 
 __all__ = ["RejectedPage", "format_rejects", "run_rejects"]
 

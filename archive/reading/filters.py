@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
-from archive.models import Article, ArticleTag, Site
+from archive.store.models import Article, ArticleTag, Site
 
 
 @dataclass(slots=True, frozen=True)

@@ -1,0 +1,1 @@
+"""Offline passes over the stored archive: re-extract from the kept raw pages, re-tag."""
