@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import trafilatura
+import trafilatura.core as trafilatura_core
+import trafilatura.settings
 from lxml.html import fromstring, tostring
 from trafilatura.metadata import extract_metadata
 
+import archive.extraction.text as text_module
 from archive.extraction import extract_body_text
 from archive.extraction.decode import read_page
 from archive.extraction.text import _metadata, unwrap_layout_tables
@@ -59,3 +63,47 @@ def test_metadata_pass_reads_what_trafilatura_extract_metadata_reads() -> None:
         fields = ("title", "author", "description", "sitename", "date", "url")
         assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
 
+
+
+def _long_article(paragraphs: int) -> str:
+    sentence = (
+        "Penyuluh keluarga berencana di Kabupaten Banyuasin mendampingi keluarga berisiko "
+        "stunting setiap pekan, mencatat berat dan tinggi badan anak di posyandu desa. "
+    )
+    return "".join(f"<p>{sentence * 3}</p>" for _ in range(paragraphs))
+
+
+def test_the_fallback_cascade_runs_only_for_a_short_or_deficient_main_text() -> None:
+    # A main text of several paragraphs is kept as it is: readability never runs, so its
+    # different reading of the raw tree (the whole page here) cannot replace it.
+    body = fromstring(f"<body>{_long_article(4)}</body>")
+    text = body.text_content()
+    raw = fromstring(f"<html><body><div>{'menu ' * 2000}</div>{_long_article(4)}</body></html>")
+    options = trafilatura.settings.Extractor(precision=True)
+    token = text_module._rescue_below.set(text_module.RESCUE_BELOW_CHARS)
+    try:
+        kept = trafilatura_core.compare_extraction(raw, raw, body, text, options)
+        # The same text without paragraphs is deficient: trafilatura's cascade decides.
+        bare = fromstring(f"<body><div>{text}</div></body>")
+        rescued = trafilatura_core.compare_extraction(raw, raw, bare, text, options)
+    finally:
+        text_module._rescue_below.reset(token)
+    assert kept == (body, text)
+    assert rescued[0] is not bare
+
+
+def test_outside_warta_trafilatura_keeps_its_own_cascade() -> None:
+    # The benchmarks time plain trafilatura in the same process as warta's extractor: there,
+    # readability's much longer reading still replaces a main text of a few paragraphs.
+    body = fromstring(f"<body>{_long_article(3)}</body>")
+    text = body.text_content()
+    raw = fromstring(f"<html><body><article>{_long_article(12)}</article></body></html>")
+    options = trafilatura.settings.Extractor(precision=True)
+    replaced, longer = trafilatura_core.compare_extraction(raw, raw, body, text, options)
+    assert replaced is not body
+    assert len(longer) > 2 * len(text)
+    token = text_module._rescue_below.set(text_module.RESCUE_BELOW_CHARS)
+    try:
+        assert trafilatura_core.compare_extraction(raw, raw, body, text, options) == (body, text)
+    finally:
+        text_module._rescue_below.reset(token)
