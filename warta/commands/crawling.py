@@ -99,7 +99,7 @@ def crawl(site_names: tuple[str, ...], overrides: tuple[str, ...]) -> None:
 
     Example: warta crawl antara-sumsel antara-lampung
     """
-    import scheduler
+    from warta.daemon.run import main as run_daemon
     from warta.live import CrawlDisplay
 
     # Always here and now, even on a cluster machine (WARTA_BROKER_URL set): `warta daemon
@@ -110,7 +110,7 @@ def crawl(site_names: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     # On a terminal, one live line per site; otherwise plain timestamped lines. Scrapy's own log
     # goes to a file per run either way (WARTA_LOG_DIR), named in the summary.
     with CrawlDisplay() as display:
-        code = scheduler.main(argv, watch=display, log_handler=display.log_handler())
+        code = run_daemon(argv, watch=display, log_handler=display.log_handler())
     for line in display.summary_lines():
         click.echo(line)
     # The archive the crawls wrote to, -s WARTA_DATABASE_URL=... included.
@@ -129,9 +129,9 @@ def daemon(args: tuple[str, ...]) -> None:
     Options: --once (crawl everything now and exit), --sites a,b, --log-level LEVEL,
     -s NAME=VALUE. See docs/deployment.md for running it under systemd.
     """
-    import scheduler
+    from warta.daemon.run import main as run_daemon
 
-    sys.exit(scheduler.main(list(args)))
+    sys.exit(run_daemon(list(args)))
 
 
 @click.command()
@@ -147,10 +147,10 @@ def worker(concurrency: int, log_level: str, overrides: tuple[str, ...]) -> None
 
     Example: WARTA_BROKER_URL=redis://10.0.0.5:6379/0 warta worker --concurrency 2
     """
-    import scheduler
+    from warta.daemon.run import configure_logging, load_settings
 
     try:
-        settings = scheduler.load_settings(overrides)
+        settings = load_settings(overrides)
         if not settings.get("WARTA_BROKER_URL"):
             raise ValueError("WARTA_BROKER_URL is not set (e.g. redis://127.0.0.1:6379/0)")
         from warta.cluster import run_worker
@@ -158,15 +158,15 @@ def worker(concurrency: int, log_level: str, overrides: tuple[str, ...]) -> None
         raise WartaError(f"{exc}: install the cluster extra, pip install 'warta[cluster]'") from exc
     except ValueError as exc:
         raise WartaError(str(exc)) from exc
-    scheduler.configure_logging(log_level)
+    configure_logging(log_level)
     sys.exit(run_worker(settings, concurrency=concurrency, log_level=log_level))
 
 
 def _crawled_archive(overrides: tuple[str, ...]) -> str | None:
-    import scheduler
+    from warta.daemon.run import load_settings
 
     try:
-        return str(scheduler.load_settings(overrides).get("WARTA_DATABASE_URL"))
+        return str(load_settings(overrides).get("WARTA_DATABASE_URL"))
     except ValueError:  # a malformed -s: the crawl said so already
         return None
 
