@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Row, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -263,17 +263,10 @@ class SubprocessRunner:
                         "%s: run %s left 'running', recorded %s (%s)", site, closed, status, reason
                     )
                     return CrawlResult(site, status, returncode, reason)
-            recorded = session.scalars(
-                select(CrawlRun.status)
-                .join(Site, CrawlRun.site_id == Site.id)
-                .where(Site.name == site, CrawlRun.started_at >= launched_at)
-                .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-                .limit(1)
-            ).first()
-            if recorded is not None and recorded != "running":
-                if recorded == "aborted" and _last_reason(session, site, launched_at) == (
-                    "site-locked"
-                ):
+            latest = _latest_run(session, site, launched_at)
+            recorded = latest.status if latest is not None else None
+            if latest is not None and recorded != "running":
+                if recorded == "aborted" and latest.finish_reason == "site-locked":
                     # Another crawl (a manual `scrapy crawl`) took the site between our lock
                     # check and the child's start: skipped, as for a site found locked.
                     return CrawlResult(site, "skipped", returncode, "site locked by another crawl")
@@ -300,9 +293,10 @@ class SubprocessRunner:
             return CrawlResult(site, status, returncode, reason)
 
 
-def _last_reason(session: Session, site: str, since: datetime) -> str | None:
-    return session.scalars(
-        select(CrawlRun.finish_reason)
+def _latest_run(session: Session, site: str, since: datetime) -> Row[tuple[str, str | None]] | None:
+    """Status and finish reason of the site's last run started since `since`."""
+    return session.execute(
+        select(CrawlRun.status, CrawlRun.finish_reason)
         .join(Site, CrawlRun.site_id == Site.id)
         .where(Site.name == site, CrawlRun.started_at >= since)
         .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
