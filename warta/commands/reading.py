@@ -22,13 +22,21 @@ from warta.commands.common import (
 @click.command()
 @click.option("--site", help="Only this site.")
 @click.option("--limit", default=20, show_default=True, help="Runs to show.")
+@click.option("--logs", is_flag=True, help="Also show each run's log file (WARTA_LOG_DIR).")
 @friendly_errors
-def runs(site: str | None, limit: int) -> None:
-    """Recent crawl runs: status, pages, 304s, new/updated articles, errors."""
+def runs(site: str | None, limit: int, logs: bool) -> None:
+    """Recent crawl runs: status, pages, 304s, new/updated articles, errors; with --logs, the
+    file holding each run's Scrapy log.
+
+    \b
+    Example:
+      warta runs --site antara-sumsel --logs
+    """
     from archive.crawls.runs import format_runs_table, recent_runs
 
     with read_sessions()() as session:
-        click.echo(format_runs_table(recent_runs(session, site=site, limit=limit)))
+        rows = recent_runs(session, site=site, limit=limit)
+    click.echo(format_runs_table(rows, logs=logs))
 
 
 @click.command()
