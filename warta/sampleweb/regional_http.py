@@ -89,15 +89,5 @@ class Handler(SiteHandler):
     def record(self, response: Answer) -> None:
         web: Responder = self.server.web
         web.record(
-            RegionalRequest(
-                site=self.server.site_name,
-                method=self.command,
-                path=self.path,
-                status=response.status,
-                bytes=len(response.body),
-                conditional=self.conditional,
-                night=web.night,
-                at=datetime.now(UTC),
-                user_agent=self.headers.get("User-Agent", ""),
-            )
+            RegionalRequest(**self.seen(response), bytes=len(response.body), night=web.night)
         )

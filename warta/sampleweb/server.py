@@ -73,18 +73,7 @@ class _Handler(SiteHandler):
         return self.web.respond(self.server.site_name, self.command, self.path, self.headers)
 
     def record(self, response: Response) -> None:
-        self.web._record(
-            RequestRecord(
-                site=self.server.site_name,
-                method=self.command,
-                path=self.path,
-                status=response.status,
-                bytes_sent=len(response.body),
-                conditional=self.conditional,
-                user_agent=self.headers.get("User-Agent", ""),
-                at=datetime.now(UTC),
-            )
-        )
+        self.web._record(RequestRecord(**self.seen(response), bytes_sent=len(response.body)))
 
 
 class SampleWeb(ServedWeb):

@@ -13,6 +13,7 @@ import socketserver
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, ClassVar, Self
@@ -46,10 +47,20 @@ class SiteHandler(BaseHTTPRequestHandler):
     def record(self, response: Response) -> None:
         """Log the request; called before the answer goes out."""
 
-    @property
-    def conditional(self) -> bool:
-        """The request carried If-None-Match or If-Modified-Since."""
-        return bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
+    def seen(self, response: Response) -> dict[str, Any]:
+        """What every request log records of this request and its answer (a web's record type
+        adds its own fields): site, method, path, status, conditional, user_agent, at."""
+        return {
+            "site": self.server.site_name,
+            "method": self.command,
+            "path": self.path,
+            "status": response.status,
+            "conditional": bool(
+                self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
+            ),
+            "user_agent": self.headers.get("User-Agent", ""),
+            "at": datetime.now(UTC),
+        }
 
     def version_string(self) -> str:
         return self.server_version
