@@ -206,6 +206,9 @@ def load_registry(path: str | Path) -> list[SiteEntry]:
 
 
 def _read_toml(path: str | Path) -> dict[str, Any]:
+    # Not archive/tagging/tomlfile.py's reader: the registry's messages differ ("cannot read
+    # registry:", "not UTF-8 (byte N)", the [[site]] hint for unknown keys; tests and users rely
+    # on them), and the crawler's registry should not depend on the tagging stage.
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:

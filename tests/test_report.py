@@ -19,7 +19,6 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-import scheduler
 from archive.reading import coverage
 from archive.reading.coverage import ReportFilter, SqlContext
 from archive.reading.report import CHARTS, Report, build_report, report_archive
@@ -29,6 +28,9 @@ from tests import browser
 from tests.conftest import ArchiveFactory
 from tests.test_cli import warta
 from warta.cli import main
+from warta.daemon.crawls import CrawlResult, StopSignal
+from warta.daemon.run import load_settings
+from warta.daemon.service import CrawlService, nightly_report, run_once
 from warta.synthetic_archive import fill_archive
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -250,19 +252,19 @@ def test_the_command_writes_the_page_and_refuses_bad_input(sqlite_db_url: str,
 def test_the_daemon_writes_the_report_when_the_night_is_over(sqlite_db_url: str,
                                                              tmp_path: Path) -> None:
     out = tmp_path / "nightly.html"
-    settings = scheduler.load_settings(
+    settings = load_settings(
         [f"WARTA_DATABASE_URL={sqlite_db_url}", f"WARTA_REPORT_PATH={out}"])
     crawled: list[str] = []
 
-    def runner(site: str) -> scheduler.CrawlResult:
+    def runner(site: str) -> CrawlResult:
         assert not out.exists(), "the report must wait for the night's last crawl"
         crawled.append(site)
-        return scheduler.CrawlResult(site, "ok", 0)
+        return CrawlResult(site, "ok", 0)
 
     sites = [FakeSite("a"), FakeSite("b"), FakeSite("c")]
     engine = make_engine(sqlite_db_url)
-    results = scheduler.run_once(settings, sites, runner, scheduler.StopSignal(),
-                                 session_factory(engine, writer=True))
+    results = run_once(settings, sites, runner, StopSignal(),
+                       session_factory(engine, writer=True))
     engine.dispose()
     assert sorted(crawled) == ["a", "b", "c"] and all(r.status == "ok" for r in results)
     assert "The archive holds no articles yet." in out.read_text(encoding="utf-8")
@@ -271,12 +273,11 @@ def test_the_daemon_writes_the_report_when_the_night_is_over(sqlite_db_url: str,
 def test_a_report_that_cannot_be_written_does_not_fail_the_night(
         sqlite_db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     out = tmp_path / "missing-directory" / "nightly.html"
-    settings = scheduler.load_settings(
+    settings = load_settings(
         [f"WARTA_DATABASE_URL={sqlite_db_url}", f"WARTA_REPORT_PATH={out}"])
     engine = make_engine(sqlite_db_url)
-    results = scheduler.run_once(settings, [FakeSite("a")],
-                                 lambda site: scheduler.CrawlResult(site, "ok", 0),
-                                 scheduler.StopSignal(), session_factory(engine, writer=True))
+    results = run_once(settings, [FakeSite("a")], lambda site: CrawlResult(site, "ok", 0),
+                       StopSignal(), session_factory(engine, writer=True))
     engine.dispose()
     assert [r.status for r in results] == ["ok"]
     assert f"could not write the coverage report to {out}" in caplog.text
@@ -287,15 +288,15 @@ def test_the_scheduled_service_reports_once_its_last_crawl_ends(sqlite_db_url: s
     entered = threading.Semaphore(0)
     release = threading.Event()
 
-    def runner(site: str) -> scheduler.CrawlResult:
+    def runner(site: str) -> CrawlResult:
         entered.release()
         assert release.wait(30)
-        return scheduler.CrawlResult(site, "ok", 0)
+        return CrawlResult(site, "ok", 0)
 
     engine = make_engine(sqlite_db_url)
-    service = scheduler.CrawlService(
+    service = CrawlService(
         runner, session_factory(engine, writer=True), max_parallel=2,
-        stop=scheduler.StopSignal(), after_night=lambda: reports.append(len(reports)))
+        stop=StopSignal(), after_night=lambda: reports.append(len(reports)))
     threads = [threading.Thread(target=service.run_site, args=(name,)) for name in "ab"]
     for thread in threads:
         thread.start()
@@ -310,11 +311,11 @@ def test_the_scheduled_service_reports_once_its_last_crawl_ends(sqlite_db_url: s
 
 def test_a_daemon_that_only_enqueues_leaves_the_report_to_the_workers(tmp_path: Path) -> None:
     out = tmp_path / "nightly.html"
-    cluster = scheduler.load_settings(
+    cluster = load_settings(
         [f"WARTA_REPORT_PATH={out}", "WARTA_BROKER_URL=redis://127.0.0.1:1/0"])
-    assert scheduler.nightly_report(cluster) is None
-    assert callable(scheduler.nightly_report(cluster, crawls_here=True))
-    assert scheduler.nightly_report(scheduler.load_settings(["WARTA_REPORT_PATH="])) is None
+    assert nightly_report(cluster) is None
+    assert callable(nightly_report(cluster, crawls_here=True))
+    assert nightly_report(load_settings(["WARTA_REPORT_PATH="])) is None
 
 
 class FakeSite:

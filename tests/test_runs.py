@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from archive.crawls.runs import (
 )
 from archive.store.db import make_engine, session_factory, transaction
 from archive.store.models import Base, CrawlRun, Site
+from warta.cli import main
 
 # 01:00 WIB (Asia/Jakarta, UTC+7) on 1 June 2024 is 18:00 UTC on 31 May.
 NIGHT1 = datetime(2024, 5, 31, 18, 0, tzinfo=UTC)
@@ -141,7 +143,8 @@ def test_nights_are_local_dates(session: Session) -> None:
     assert alpha_utc.failed_nights == 1
 
 
-def test_tables(session: Session) -> None:
+def test_tables(session: Session, tmp_path: Path) -> None:
+    alpha_log = "/srv/warta/logs/alpha-20240531T180000Z.log"
     add_run(
         session,
         "alpha",
@@ -152,6 +155,7 @@ def test_tables(session: Session) -> None:
         articles_new=7,
         articles_updated=2,
         duplicates=1,
+        log_path=alpha_log,
     )
     for night in (1, 2, 3):
         add_run(
@@ -172,6 +176,17 @@ def test_tables(session: Session) -> None:
     assert "2024-06-01 01:00" in alpha_line
     assert "42:07" in alpha_line and "120" in alpha_line and " ok " in alpha_line
     assert "4 (DNSLookupError=4)" in runs
+    assert "log" not in lines[0] and alpha_log not in runs
+
+    # `warta runs --logs`: each run's log file, last; "-" for a run without one.
+    cli = CliRunner().invoke(
+        main, ["runs", "--logs"], env={"WARTA_DATABASE_URL": f"sqlite:///{tmp_path / 'archive.db'}"}
+    )
+    assert cli.exit_code == 0, cli.output
+    with_logs = cli.output.splitlines()
+    assert with_logs[0].split()[-1] == "log"
+    assert next(line for line in with_logs if " alpha " in line).endswith(f"finished  {alpha_log}")
+    assert all(line.endswith(" -") for line in with_logs if " beta " in line)
 
     status = format_status_table(site_statuses(session))
     assert "ALERT: beta failed 3 nights running" in status

@@ -33,14 +33,14 @@ import scheduler
 from archive.crawls.locks import acquire_site_lock, lock_holder
 from archive.store.db import make_engine, session_factory, transaction
 from archive.store.models import Base, CrawlRun, Site, utcnow
-from scheduler import (
-    CrawlResult,
-    CrawlService,
-    StopSignal,
+from warta.daemon.crawls import CrawlResult, StopSignal
+from warta.daemon.schedule import cron_trigger
+from warta.daemon.service import JOBS_TABLE, CrawlService, build_scheduler, run_once
+from warta.daemon.subprocess_runner import (
     SubprocessRunner,
-    build_scheduler,
+    _child_env,
+    absolute_database_url,
     crawl_command,
-    run_once,
 )
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -138,7 +138,7 @@ def store_next_run_time(engine: Engine, job_id: str, when: datetime) -> None:
     (Not with modify_job on a scheduler: one last look for due jobs after its shutdown would
     consume a past fire time.)
     """
-    jobs = Table(scheduler.JOBS_TABLE, MetaData(), autoload_with=engine)
+    jobs = Table(JOBS_TABLE, MetaData(), autoload_with=engine)
     with engine.begin() as conn:
         state = pickle.loads(conn.scalar(select(jobs.c.job_state).where(jobs.c.id == job_id)))
         state["next_run_time"] = when
@@ -228,7 +228,7 @@ def test_bad_schedule_is_reported_with_the_site(db_file: Path, archive: Engine):
 )
 def test_weekdays_follow_crontab_not_apscheduler(weekday_field: str, fires_on: set[str]) -> None:
     # APScheduler 3 alone would read '1' as Tuesday.
-    trigger = scheduler.cron_trigger(f"0 1 * * {weekday_field}", "Asia/Jakarta")
+    trigger = cron_trigger(f"0 1 * * {weekday_field}", "Asia/Jakarta")
     fire, days = None, set()
     start = datetime(2024, 6, 3, 0, 0, tzinfo=JAKARTA)  # a Monday
     for _ in range(7):
@@ -242,7 +242,7 @@ def test_weekdays_follow_crontab_not_apscheduler(weekday_field: str, fires_on: s
 @pytest.mark.parametrize("bad", ["0 1 * *", "0 1 * * 8", "0 1 * * 5-1", "0 25 * * *"])
 def test_bad_cron_expressions(bad: str) -> None:
     with pytest.raises(ValueError):
-        scheduler.cron_trigger(bad, "Asia/Jakarta")
+        cron_trigger(bad, "Asia/Jakarta")
 
 
 def test_crawl_command_setting() -> None:
@@ -769,12 +769,12 @@ def test_child_gets_the_daemons_archive_as_absolute_paths(
     settings = Settings(
         {"WARTA_DATABASE_URL": "sqlite:///data/archive.db", "WARTA_SITES_FILE": "sites.toml"}
     )
-    env = scheduler._child_env(settings, "alpha")
+    env = _child_env(settings, "alpha")
     assert env["WARTA_DATABASE_URL"] == f"sqlite:///{tmp_path}/data/archive.db"
     assert env["WARTA_SITES_FILE"] == str(tmp_path / "sites.toml")
     assert env["WARTA_SITE"] == "alpha"
     pg = "postgresql+psycopg://warta:secret@db/warta"
-    assert scheduler.absolute_database_url(pg) == pg
+    assert absolute_database_url(pg) == pg
 
 
 def test_a_log_dir_that_cannot_be_written_does_not_stop_the_crawl(

@@ -21,7 +21,8 @@ from archive.store.writer import ArchiveStore, SiteInfo
 from tests.conftest import REPO_ROOT
 from tests.test_search_export import KB, ROAD, STUNTING
 from tests.test_store import FakeTag, page
-from warta.cli import WartaError, _sqlite_file, main
+from warta.cli import WartaError, main
+from warta.commands.browsing import sqlite_file
 
 
 @pytest.fixture
@@ -111,4 +112,4 @@ def test_cli_user_errors_are_one_line(tmp_path: Path) -> None:
     served = runner.invoke(main, ["serve", str(empty)])
     assert served.exit_code == 2 and "is not a warta archive" in served.output
     with pytest.raises(WartaError, match="warta export --format sqlite"):
-        _sqlite_file("postgresql+psycopg://warta:secret@db.example/warta")
+        sqlite_file("postgresql+psycopg://warta:secret@db.example/warta")

@@ -2,7 +2,7 @@
 
 When WARTA_BROKER_URL is set, the daemon (scheduler.py) sends each site's crawl as a task instead
 of running it itself (`EnqueueRunner`), and `warta worker` runs a Celery worker whose tasks are the
-same supervised child `scrapy crawl` the daemon would run (scheduler.CrawlService and
+same supervised child `scrapy crawl` the daemon would run (warta.daemon's CrawlService and
 SubprocessRunner), against the shared archive. Sites are the unit of distribution: politeness is
 per site, and the archive's site lock still guarantees one crawl per site at a time.
 
@@ -24,8 +24,14 @@ from celery.exceptions import Reject
 from celery.signals import worker_shutting_down
 from scrapy.settings import BaseSettings
 
-import scheduler
 from archive.store.db import make_engine, redacted_url, session_factory
+from warta.daemon.crawls import CrawlResult, StopSignal
+from warta.daemon.service import CrawlService, nightly_report
+from warta.daemon.subprocess_runner import (
+    DEFAULT_CRAWL_COMMAND,
+    DEFAULT_CRAWL_TIMEOUT_SECONDS,
+    SubprocessRunner,
+)
 
 log = logging.getLogger("warta.cluster")
 
@@ -35,8 +41,8 @@ DEFAULT_RETRY_SECONDS = 300
 DEFAULT_MAX_RETRIES = 12
 
 # The worker process's crawl machinery, built by run_worker() before the first task.
-_service: scheduler.CrawlService | None = None
-_stop = scheduler.StopSignal()
+_service: CrawlService | None = None
+_stop = StopSignal()
 _retry_seconds = DEFAULT_RETRY_SECONDS
 
 
@@ -46,9 +52,9 @@ def visibility_timeout(settings: BaseSettings) -> int:
     if configured > 0:
         return configured
     crawl_timeout = settings.getfloat(
-        "WARTA_CRAWL_TIMEOUT_SECONDS", scheduler.DEFAULT_CRAWL_TIMEOUT_SECONDS
+        "WARTA_CRAWL_TIMEOUT_SECONDS", DEFAULT_CRAWL_TIMEOUT_SECONDS
     )
-    return int(max(crawl_timeout, 0) or scheduler.DEFAULT_CRAWL_TIMEOUT_SECONDS) + 3600
+    return int(max(crawl_timeout, 0) or DEFAULT_CRAWL_TIMEOUT_SECONDS) + 3600
 
 
 def make_app(settings: BaseSettings) -> Celery:
@@ -103,15 +109,15 @@ class EnqueueRunner:
         log.info("crawls go to the workers through %s",
                  redacted_url(str(settings.get("WARTA_BROKER_URL"))))
 
-    def __call__(self, site: str) -> scheduler.CrawlResult:
+    def __call__(self, site: str) -> CrawlResult:
         self.app.send_task(TASK_NAME, args=[site], queue=QUEUE)
-        return scheduler.CrawlResult(site, "queued", detail=f"task sent to queue {QUEUE}")
+        return CrawlResult(site, "queued", detail=f"task sent to queue {QUEUE}")
 
 
 def worker_settings(settings: BaseSettings) -> BaseSettings:
     """`settings` with the crawl command wrapped so a crawl dies with its worker
     (warta/pdeathsig.py)."""
-    raw: Any = settings.get("WARTA_CRAWL_COMMAND") or scheduler.DEFAULT_CRAWL_COMMAND
+    raw: Any = settings.get("WARTA_CRAWL_COMMAND") or DEFAULT_CRAWL_COMMAND
     template = shlex.split(raw) if isinstance(raw, str) else [str(part) for part in raw]
     copy = settings.copy()
     copy.set("WARTA_CRAWL_COMMAND", ["{python}", "-m", "warta.pdeathsig", *template],
@@ -127,12 +133,12 @@ def run_worker(settings: BaseSettings, *, concurrency: int, log_level: str = "IN
     app = make_app(settings)
     crawl_settings = worker_settings(settings)
     factory = session_factory(make_engine(settings.get("WARTA_DATABASE_URL")), writer=True)
-    runner = scheduler.SubprocessRunner(crawl_settings, factory, _stop)
-    _service = scheduler.CrawlService(
+    runner = SubprocessRunner(crawl_settings, factory, _stop)
+    _service = CrawlService(
         runner, factory, max_parallel=concurrency, stop=_stop,
         # Each worker writes the shared archive's report when its own last crawl ends: the one
         # that finishes last leaves the night's whole report.
-        after_night=scheduler.nightly_report(settings, crawls_here=True),
+        after_night=nightly_report(settings, crawls_here=True),
     )
     _retry_seconds = settings.getint("WARTA_CLUSTER_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
     app.worker_main([

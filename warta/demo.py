@@ -42,7 +42,7 @@ def run_demo(
 ) -> int:
     """Serve, crawl (a live line per site on a terminal, Scrapy's logs in files), summarise.
     Returns the daemon-style exit status of the crawls."""
-    import scheduler
+    from warta.daemon.run import main as run_daemon
 
     upgrade(database_url)
     with tempfile.TemporaryDirectory(prefix="warta-demo-") as tmp, SampleWeb() as web:
@@ -52,7 +52,7 @@ def run_demo(
             echo(f"  {name:<24} {url}")
         echo(f"Crawling into {redacted_url(database_url)} ...")
         with CrawlDisplay() as display:
-            code = scheduler.main([
+            code = run_daemon([
                 "--once",
                 "-s", f"WARTA_SITES_FILE={registry}",
                 "-s", f"WARTA_DATABASE_URL={database_url}",

@@ -28,7 +28,7 @@ from archive.crawls.run_summaries import summary_details, summary_line
 from crawler.progress import read_progress
 
 if TYPE_CHECKING:
-    from scheduler import CrawlResult
+    from warta.daemon.crawls import CrawlResult
 
 # How often the progress files are read; the crawls write theirs every
 # WARTA_PROGRESS_INTERVAL_SECONDS.
@@ -57,8 +57,9 @@ def figures_text(state: str, figures: dict[str, Any] | None) -> str:
 
 
 class CrawlDisplay:
-    """Follows the crawls of one `warta crawl` (scheduler.CrawlWatch) and shows them live when
-    `console` is an interactive terminal. Use as a context manager around the crawls."""
+    """Follows the crawls of one `warta crawl` (a warta.daemon.crawls.CrawlWatch) and shows
+    them live when `console` is an interactive terminal. Use as a context manager around the
+    crawls."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console()
@@ -105,9 +106,9 @@ class CrawlDisplay:
             self._progress.stop()
 
     def log_handler(self) -> logging.Handler | None:
-        """For scheduler.main: on a terminal, warnings and errors only, printed above the live
-        lines (which already say when a site starts and ends); None: the plain timestamped
-        lines."""
+        """For the daemon's main (warta.daemon.run): on a terminal, warnings and errors only,
+        printed above the live lines (which already say when a site starts and ends); None: the
+        plain timestamped lines."""
         if self._progress is None:
             return None
         handler = _ConsoleHandler(self.console)
@@ -115,7 +116,7 @@ class CrawlDisplay:
         handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
         return handler
 
-    # --- scheduler.CrawlWatch ------------------------------------------------------------------
+    # --- CrawlWatch (warta.daemon) --------------------------------------------------------------
 
     def waiting(self, site: str) -> None:
         with self._lock:

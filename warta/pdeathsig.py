@@ -1,6 +1,6 @@
 """`python -m warta.pdeathsig CMD ARG...`: run CMD so that it dies with the process that started it.
 
-A Celery worker's crawls run in their own session (scheduler.SubprocessRunner), so a worker
+A Celery worker's crawls run in their own session (warta.daemon's SubprocessRunner), so a worker
 killed outright (SIGKILL, OOM killer) would leave its crawl running unsupervised, holding the
 site lock while its task is redelivered to another worker. Linux's PR_SET_PDEATHSIG, which survives
 exec, makes the kernel SIGKILL the crawl when its parent dies; the crawl's run is then closed as

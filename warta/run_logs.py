@@ -1,6 +1,6 @@
 """Where a supervised crawl's output goes: its run's log file (WARTA_LOG_DIR/<site>-<UTC start
 time>.log) and, for a live display, its progress file (crawler/progress.py). Used by
-scheduler.SubprocessRunner, for the daemon, `warta crawl` and the cluster workers alike."""
+warta.daemon's SubprocessRunner, for the daemon, `warta crawl` and the cluster workers alike."""
 
 from __future__ import annotations
 

@@ -57,6 +57,8 @@ class RunRow:
     duplicates: int
     errors: int
     errors_by_kind: dict[str, Any] = field(default_factory=dict)
+    log_path: str | None = None
+    """The crawl's log file (WARTA_LOG_DIR), when it had one."""
 
     @property
     def duration_seconds(self) -> float | None:
@@ -96,6 +98,7 @@ def _row(run: CrawlRun, site_name: str) -> RunRow:
         duplicates=run.duplicates,
         errors=run.errors,
         errors_by_kind=dict(run.errors_by_kind or {}),
+        log_path=run.log_path,
     )
 
 
@@ -261,8 +264,11 @@ def _zone_label(tz: tzinfo) -> str:
     return str(getattr(tz, "key", None) or tz.tzname(None) or "UTC")
 
 
-def format_runs_table(rows: Sequence[RunRow], *, tz: tzinfo = JAKARTA) -> str:
-    """`warta runs`: one line per run, times in `tz`."""
+def format_runs_table(
+    rows: Sequence[RunRow], *, tz: tzinfo = JAKARTA, logs: bool = False
+) -> str:
+    """`warta runs`: one line per run, times in `tz`; `logs` adds each run's log file, last
+    (paths are long: the other columns stay aligned)."""
     if not rows:
         return "No crawl runs recorded."
     header = [
@@ -278,6 +284,7 @@ def format_runs_table(rows: Sequence[RunRow], *, tz: tzinfo = JAKARTA) -> str:
         "dup",
         "errors",
         "reason",
+        *(["log"] if logs else []),
     ]
     body = [
         [
@@ -293,6 +300,7 @@ def format_runs_table(rows: Sequence[RunRow], *, tz: tzinfo = JAKARTA) -> str:
             str(r.duplicates),
             _errors(r),
             r.finish_reason or "",
+            *([r.log_path or "-"] if logs else []),
         ]
         for r in rows
     ]

@@ -32,9 +32,10 @@ from archive.identity.urlnorm import normalise_url
 from archive.store.db import make_engine, session_factory
 from archive.store.models import Article, FetchState
 from archive.store.schema import upgrade
-from scheduler import StopSignal, SubprocessRunner
 from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT, runs, scrapy_crawl
 from warta import demo
+from warta.daemon.crawls import StopSignal
+from warta.daemon.subprocess_runner import SubprocessRunner
 from warta.sampleweb import SampleWeb
 
 SITE = "demo-karyanasional"

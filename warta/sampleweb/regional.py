@@ -47,18 +47,12 @@ from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 from email.utils import format_datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from warta.sampleweb.content import WIB
 from warta.sampleweb.regional_feeds import Document, feed_routes, rest, robots, sitemap_routes
-from warta.sampleweb.regional_http import (
-    Answer,
-    RegionalRequest,
-    SiteServer,
-    not_modified,
-)
+from warta.sampleweb.regional_http import Answer, Handler, RegionalRequest, not_modified
 from warta.sampleweb.regional_pages import Noise, Renderer
 from warta.sampleweb.regional_site import (
     MAKES,
@@ -69,6 +63,7 @@ from warta.sampleweb.regional_site import (
     build_site,
 )
 from warta.sampleweb.regional_text import correction
+from warta.sampleweb.serving import ServedWeb
 
 HOST = "127.0.0.1"
 POPULAR_COUNT = 5
@@ -76,10 +71,13 @@ POPULAR_COUNT = 5
 __all__ = ["MAKES", "RegionalPost", "RegionalRequest", "RegionalWeb"]
 
 
-class RegionalWeb:
+class RegionalWeb(ServedWeb):
     """`sites` sites (makes in regional_site.MAKES order, or the given `makes` keys) of
     `articles_per_site` posts each, in `categories` categories (1–4; a small web needs few for
     a category listing to reach page 3), served on 127.0.0.1 until `stop()`."""
+
+    handler = Handler
+    thread_prefix = "regionalweb"
 
     def __init__(
         self,
@@ -107,7 +105,7 @@ class RegionalWeb:
                 index, make, articles_per_site, seed, self.started_at, per_page, categories
             )
             self.sites[site.name] = site
-        self.host = host
+        self._init_serving(host)
         self.night = 1
         self.night_started_at = self.started_at
         self._first_day: date = self.started_at.astimezone(WIB).date()
@@ -115,65 +113,24 @@ class RegionalWeb:
         self._lock = threading.RLock()
         self._log: list[RegionalRequest] = []
         self._hits: dict[str, int] = dict.fromkeys(self.sites, 0)
-        self._servers: dict[str, SiteServer] = {}
-        self._threads: list[threading.Thread] = []
 
-    # --- lifecycle -------------------------------------------------------------------------------
+    # --- serving (warta.sampleweb.serving) -----------------------------------------------------
 
-    def start(self) -> RegionalWeb:
-        if self._servers:
-            return self
-        try:
-            for name in self.sites:
-                server = SiteServer((self.host, 0), self, name)
-                self._servers[name] = server
-                thread = threading.Thread(
-                    target=server.serve_forever,
-                    kwargs={"poll_interval": 0.1},
-                    name=f"regionalweb-{name}",
-                    daemon=True,
-                )
-                thread.start()
-                self._threads.append(thread)
-        except BaseException:
-            self.stop()
-            raise
+    def _site_ports(self) -> dict[str, int]:
+        return dict.fromkeys(self.sites, 0)
+
+    def _started(self) -> None:
         for name, site in self.sites.items():
             for post in site.posts:
                 post.url = self.base_urls[name] + post.path
-        return self
-
-    def stop(self) -> None:
-        for server in self._servers.values():
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._servers.clear()
-        self._threads.clear()
-
-    def __enter__(self) -> RegionalWeb:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # --- addresses and description ---------------------------------------------------------------
 
     @property
     def base_urls(self) -> dict[str, str]:
         """{site name: "http://127.0.0.1:PORT"} (no trailing slash) of the running servers."""
-        if not self._servers:
-            raise RuntimeError("RegionalWeb is not running (use it as a context manager)")
-        return {
-            name: f"http://{self.host}:{server.server_address[1]}"
-            for name, server in self._servers.items()
-        }
+        ports = self._bound_ports("use it as a context manager")
+        return {name: f"http://{self.host}:{port}" for name, port in ports.items()}
 
     @property
     def site_names(self) -> list[str]:

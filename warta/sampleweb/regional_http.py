@@ -1,17 +1,20 @@
-"""HTTP plumbing of the regional benchmark web: one threaded server per site on 127.0.0.1, the
-request log's records and conditional-request rules (RFC 9110: If-None-Match wins, weak
+"""HTTP side of the regional benchmark web: its handler (the servers are warta.sampleweb.serving's),
+the request log's records and conditional-request rules (RFC 9110: If-None-Match wins, weak
 comparison; If-Modified-Since against Last-Modified)."""
 
 from __future__ import annotations
 
-import socketserver
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Protocol
+
+from warta.sampleweb.serving import Response as Answer
+from warta.sampleweb.serving import SiteHandler, SiteServer
+
+__all__ = ["Answer", "Handler", "RegionalRequest", "Responder", "not_modified"]
 
 
 class Responder(Protocol):
@@ -49,13 +52,6 @@ class RegionalRequest:
         return self.bytes
 
 
-@dataclass(slots=True)
-class Answer:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
 def not_modified(validators: Mapping[str, str], headers: Mapping[str, str] | Message) -> bool:
     if_none_match = headers.get("If-None-Match")
     etag = validators.get("ETag")
@@ -76,67 +72,22 @@ def not_modified(validators: Mapping[str, str], headers: Mapping[str, str] | Mes
     return False
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "nginx/1.24.0"
-    sys_version = ""
-    timeout = 30
+class Handler(SiteHandler):
+    """RegionalWeb's answers (with their Content-Length) and request log."""
+
     server: SiteServer
 
-    def version_string(self) -> str:
-        return self.server_version
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_HEAD(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        web, site = self.server.web, self.server.site_name
-        try:
-            answer = web.respond(site, self.command, self.path, self.headers)
-        except Exception:  # a rendering bug must show up as a 500, not kill the connection
-            answer = Answer(500, [("Content-Type", "text/plain")], b"internal error")
-        # Logged before the answer goes out: a client holding the response finds it in the log.
-        web.record(
-            RegionalRequest(
-                site=site,
-                method=self.command,
-                path=self.path,
-                status=answer.status,
-                bytes=len(answer.body),
-                conditional=bool(
-                    self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
-                ),
-                night=web.night,
-                at=datetime.now(UTC),
-                user_agent=self.headers.get("User-Agent", ""),
-            )
+    def respond(self) -> Answer:
+        web: Responder = self.server.web
+        answer = web.respond(self.server.site_name, self.command, self.path, self.headers)
+        return Answer(
+            answer.status,
+            [*answer.headers, ("Content-Length", str(len(answer.body)))],
+            answer.body,
         )
-        self.send_response(answer.status)
-        for key, value in answer.headers:
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        if answer.body:
-            self.wfile.write(answer.body)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the request log replaces stderr noise
-
-
-class SiteServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], web: Responder, site_name: str) -> None:
-        self.web = web
-        self.site_name = site_name
-        super().__init__(address, Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind resolves the host name (getfqdn), which can stall without DNS.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
+    def record(self, response: Answer) -> None:
+        web: Responder = self.server.web
+        web.record(
+            RegionalRequest(**self.seen(response), bytes=len(response.body), night=web.night)
+        )

@@ -19,18 +19,14 @@ crawling can be measured; `add_article`, `edit_article` and `remove_article` cha
 from __future__ import annotations
 
 import json
-import logging
-import socketserver
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -39,10 +35,10 @@ from warta.sampleweb import dedup as dedup_scenario
 from warta.sampleweb.content import Article, Site, load_sites
 from warta.sampleweb.foreign import load_foreign_sites
 from warta.sampleweb.pages import Resource, build_routes, render_search, view_path
+from warta.sampleweb.serving import Response, ServedWeb, SiteHandler, SiteServer
 from warta.sampleweb.truth import ExpectedArticle, GroundTruth, NonArticle, site_truth
 
 HOST = "127.0.0.1"
-logger = logging.getLogger(__name__)
 _HINT_URL_KEYS = ("sitemap_urls", "feed_urls", "listing_urls")
 
 
@@ -61,14 +57,26 @@ class RequestRecord:
     at: datetime
 
 
-@dataclass(slots=True)
-class Response:
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
+class _Handler(SiteHandler):
+    """SampleWeb's answers (after its `latency`) and request log."""
+
+    server: SiteServer
+
+    @property
+    def web(self) -> SampleWeb:
+        web: SampleWeb = self.server.web
+        return web
+
+    def respond(self) -> Response:
+        if self.web.latency:
+            time.sleep(self.web.latency)
+        return self.web.respond(self.server.site_name, self.command, self.path, self.headers)
+
+    def record(self, response: Response) -> None:
+        self.web._record(RequestRecord(**self.seen(response), bytes_sent=len(response.body)))
 
 
-class SampleWeb:
+class SampleWeb(ServedWeb):
     """The bundled sample web (or any list of `Site`s), served until `stop()`.
 
     `ports` maps site names to fixed ports (0 or missing: the OS picks one). `latency` delays
@@ -77,6 +85,9 @@ class SampleWeb:
     (warta.sampleweb.aggregator). `foreign` adds the foreign sites (`warta.sampleweb.foreign`),
     built to look like pages warta was not made for.
     """
+
+    handler = _Handler
+    thread_prefix = "sampleweb"
 
     def __init__(
         self,
@@ -97,11 +108,9 @@ class SampleWeb:
             raise ValueError("site names must be unique")
         # Before the servers start: the aggregator is one more site to serve.
         self._aggregator = aggregator_scenario.apply(self.sites) if aggregator else None
-        self.host = host
+        self._init_serving(host)
         self.latency = latency
         self._ports = dict(ports or {})
-        self._servers: dict[str, _SiteServer] = {}
-        self._threads: list[threading.Thread] = []
         self._lock = threading.RLock()
         self._versions: dict[str, int] = dict.fromkeys(self.sites, 0)
         self._cache: dict[str, tuple[int, dict[str, Resource]]] = {}
@@ -113,63 +122,18 @@ class SampleWeb:
         if dedup:
             self.enable_dedup_scenario()
 
-    # --- lifecycle -------------------------------------------------------------------------------
+    # --- serving (warta.sampleweb.serving) -----------------------------------------------------
 
-    def start(self) -> SampleWeb:
-        if self._servers:
-            return self
-        try:
-            for name in self.sites:
-                server = _SiteServer((self.host, self._ports.get(name, 0)), self, name)
-                self._servers[name] = server
-                thread = threading.Thread(
-                    target=server.serve_forever,
-                    kwargs={"poll_interval": 0.1},
-                    name=f"sampleweb-{name}",
-                    daemon=True,
-                )
-                thread.start()
-                self._threads.append(thread)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        for server in self._servers.values():
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._servers.clear()
-        self._threads.clear()
-
-    def __enter__(self) -> SampleWeb:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def running(self) -> bool:
-        return bool(self._servers)
+    def _site_ports(self) -> dict[str, int]:
+        return {name: self._ports.get(name, 0) for name in self.sites}
 
     # --- addresses -------------------------------------------------------------------------------
 
     @property
     def base_urls(self) -> dict[str, str]:
         """{site name: "http://127.0.0.1:PORT/"} of the running servers."""
-        if not self._servers:
-            raise RuntimeError("SampleWeb is not running (use it as a context manager or start())")
-        return {
-            name: f"http://{self.host}:{server.server_address[1]}/"
-            for name, server in self._servers.items()
-        }
+        ports = self._bound_ports("use it as a context manager or start()")
+        return {name: f"http://{self.host}:{port}/" for name, port in ports.items()}
 
     def url(self, site: str, path: str = "/") -> str:
         return self.base_urls[site].rstrip("/") + path
@@ -413,82 +377,6 @@ class SampleWeb:
         target = Path(path)
         target.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return target
-
-
-# --- HTTP plumbing -------------------------------------------------------------------------------
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "nginx/1.24.0"
-    sys_version = ""
-    # Idle keep-alive connections end instead of holding a thread forever.
-    timeout = 30
-    server: _SiteServer
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_HEAD(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        web, site = self.server.web, self.server.site_name
-        if web.latency:
-            time.sleep(web.latency)
-        try:
-            response = web.respond(site, self.command, self.path, self.headers)
-        except Exception:  # a rendering bug must show up as a 500, not kill the connection
-            logger.exception("sample web: %s %s%s failed", self.command, site, self.path)
-            body = b"internal error"
-            response = Response(
-                500, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))], body
-            )
-        # Logged before the answer goes out: a client holding the response must find it in the log.
-        web._record(
-            RequestRecord(
-                site=site,
-                method=self.command,
-                path=self.path,
-                status=response.status,
-                bytes_sent=len(response.body),
-                conditional=bool(
-                    self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
-                ),
-                user_agent=self.headers.get("User-Agent", ""),
-                at=datetime.now(UTC),
-            )
-        )
-        self.send_response(response.status)
-        for key, value in response.headers:
-            self.send_header(key, value)
-        self.end_headers()
-        if response.body:
-            self.wfile.write(response.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # The request log replaces stderr noise.
-        pass
-
-
-class _SiteServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], web: SampleWeb, site_name: str) -> None:
-        self.web = web
-        self.site_name = site_name
-        super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind resolves the host name (getfqdn), which can stall on machines
-        # without DNS; the name is never used here.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The `warta` command's subcommands, one module per group (warta.cli puts them together)."""
