@@ -1,6 +1,6 @@
 """A crawl's live figures for whoever supervises it: `warta crawl`'s progress display.
 
-The supervisor names a file (setting WARTA_PROGRESS_FILE, set by scheduler.SubprocessRunner
+The supervisor names a file (setting WARTA_PROGRESS_FILE, set by the daemon's SubprocessRunner
 when it shows a live display); every WARTA_PROGRESS_INTERVAL_SECONDS the crawl replaces it with
 one small JSON object of counters read from the crawler stats. Replacing (write, then rename) means
 a reader never sees half a file; reading the stats in the reactor thread means no locking. Unset,

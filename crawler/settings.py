@@ -120,7 +120,7 @@ WARTA_REPORT_PATH = os.environ.get("WARTA_REPORT_PATH", "")
 # <site>-<UTC start time>.log, in this directory ("": logs/ next to a SQLite archive, else logs/ in
 # the working directory). The path is kept in crawl_runs.log_path.
 WARTA_LOG_DIR = ""
-# Set for a child crawl by its supervisor (scheduler.SubprocessRunner); empty for a bare crawl.
+# Set for a child crawl by its supervisor (warta.daemon.subprocess_runner); empty for a bare crawl.
 WARTA_RUN_LOG_FILE = os.environ.get("WARTA_RUN_LOG_FILE", "")
 # `warta crawl` on a terminal shows live figures, which each crawl writes to this file this often
 # (crawler/progress.py); empty: no file, no cost.

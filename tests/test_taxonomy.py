@@ -241,6 +241,13 @@ def test_missing_file_is_a_taxonomy_error(tmp_path: Path) -> None:
         load_taxonomy(tmp_path / "absent.toml")
 
 
+def test_a_file_that_is_not_utf8_is_a_taxonomy_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[tag.stunting]\ndescription = "gizi buruk \u2013 balita"\n'.encode("cp1252"))
+    with pytest.raises(TaxonomyError, match=r"latin1\.toml: not UTF-8 text \(byte \d+\)"):
+        load_taxonomy(path)
+
+
 def test_parse_names_the_source_given() -> None:
     with pytest.raises(TaxonomyError, match=r"^user\.toml: tag 'x': field 'description'"):
         parse_taxonomy("[tags.x]\nterms = ['y']", "user.toml")

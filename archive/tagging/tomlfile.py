@@ -20,6 +20,8 @@ def read_text(path: Path, source: str, error: ErrorFactory) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as e:
         raise error(source, f"cannot read: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise error(source, f"not UTF-8 text (byte {e.start})") from e
 
 
 def parse_document(
