@@ -1,22 +1,49 @@
 """Rebuild every stored text from the raw pages kept in article_revisions, offline.
 
-Run after the extractor or the cleaning rules change: `warta reextract`.
+Run after the extractor or the cleaning rules change: `warta reextract`. The pages are extracted
+by a `PageExtractor` given by the caller: `warta reextract` uses the crawl's bounded worker pool
+(crawler/offline_extraction.py), so a stored page that once hung an extractor cannot hang this
+pass either; tests and small archives may extract in process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.extraction import extract
+from archive.extraction.records import Extraction
 from archive.identity.copies import published_fields, relink_copies
 from archive.identity.fingerprint import text_hash
 from archive.store.db import transaction
-from archive.store.models import Article
+from archive.store.models import Article, ArticleRevision
 from archive.store.writer import decompress_html
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """One stored revision's raw page, as it was fetched."""
+
+    body: bytes
+    url: str
+    http_encoding: str | None
+
+
+PageExtractor = Callable[[Sequence[StoredPage]], list[Extraction]]
+"""Extracts a batch of pages, one Extraction each, in order. The page was judged an article when
+stored, so only its text is rebuilt: no length floor applies."""
+
+
+def extract_in_process(pages: Sequence[StoredPage]) -> list[Extraction]:
+    """Unbounded, in this process: for tests and archives whose pages are known to be sane."""
+    return [
+        extract(page.body, page.url, http_encoding=page.http_encoding, min_text_chars=0,
+                min_text_chars_structured=0)
+        for page in pages
+    ]
 
 
 @dataclass(slots=True)
@@ -26,6 +53,9 @@ class ReextractStats:
     unchanged: int = 0
     kept: int = 0
     """Articles whose page the extractor now rejects: their stored text is kept as it was."""
+    rejected: dict[str, int] = field(default_factory=dict)
+    """Revisions the extractor rejected, by reason (`extraction-timeout` for a page over its
+    CPU budget, …)."""
 
 
 def reextract_all(
@@ -33,6 +63,7 @@ def reextract_all(
     *,
     batch_size: int = 200,
     on_progress: Callable[[int], None] | None = None,
+    extract_pages: PageExtractor = extract_in_process,
 ) -> ReextractStats:
     """Re-run extraction on each article's revisions; the article takes its latest revision's."""
     stats = ReextractStats()
@@ -44,8 +75,18 @@ def reextract_all(
             ).all()
             if not articles:
                 return stats
+            revisions = [(article, revision) for article in articles
+                         for revision in article.revisions]
+            results = extract_pages([
+                StoredPage(decompress_html(revision.raw_html_gz), revision.fetched_url,
+                           revision.http_encoding)
+                for _, revision in revisions
+            ])
+            by_article: dict[int, list[tuple[ArticleRevision, Extraction]]] = {}
+            for (article, revision), result in zip(revisions, results, strict=True):
+                by_article.setdefault(article.id, []).append((revision, result))
             for article in articles:
-                _reextract_article(session, article, stats)
+                _reextract_article(session, article, by_article.get(article.id, []), stats)
             last_id = articles[-1].id
         if on_progress is not None:
             on_progress(len(articles))
@@ -55,19 +96,18 @@ def count_articles(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Article)) or 0
 
 
-def _reextract_article(session: Session, article: Article, stats: ReextractStats) -> None:
+def _reextract_article(
+    session: Session,
+    article: Article,
+    results: list[tuple[ArticleRevision, Extraction]],
+    stats: ReextractStats,
+) -> None:
     stats.articles += 1
     latest = None
-    for revision in article.revisions:
-        result = extract(
-            decompress_html(revision.raw_html_gz),
-            revision.fetched_url,
-            http_encoding=revision.http_encoding,
-            # The page was judged an article when stored; only the text is rebuilt here.
-            min_text_chars=0,
-            min_text_chars_structured=0,
-        )
+    for revision, result in results:
         if result.article is None:
+            reason = result.reject_reason or "rejected"
+            stats.rejected[reason] = stats.rejected.get(reason, 0) + 1
             continue
         revision.title, revision.text = result.article.title, result.article.text
         revision.text_hash = text_hash(result.article.text)

@@ -51,16 +51,25 @@ def reextract(batch_size: int) -> None:
     Run after changing the extractor or the boilerplate rules.
     """
     from archive.reprocess.reextract import count_articles, reextract_all
+    from crawler.offline_extraction import BoundedExtractor
+    from warta.config import project_settings
 
     sessions = write_sessions()
     with sessions() as session:
         total = count_articles(session)
-    with _progress(total, "reextract") as bar:
-        result = reextract_all(sessions, batch_size=batch_size, on_progress=bar.update)
+    # The crawl's worker pool and bounds: a stored page that overruns its CPU budget is left
+    # as it is, and the pass uses every core.
+    with BoundedExtractor(project_settings()) as extractor, _progress(total, "reextract") as bar:
+        result = reextract_all(
+            sessions, batch_size=batch_size, on_progress=bar.update, extract_pages=extractor
+        )
     click.echo(
         f"{result.articles} articles: {result.changed} changed, {result.unchanged} unchanged, "
         f"{result.kept} kept (page no longer extractable)"
     )
+    if result.rejected:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(result.rejected.items()))
+        click.echo(f"revisions rejected, their text kept: {reasons}")
     if result.changed:
         click.get_current_context().invoke(retag)
 
