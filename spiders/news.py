@@ -34,7 +34,8 @@ once decompressed; offsite-redirect), and warta/sitemap_batches (sitemap candida
 backlog when the crawl ran dry). Nightly ones: warta/discovery/skipped_missing,
 …/listings_replaced_by_rest_api, …/listings_replaced_by_sitemap, …/rest_api_missing,
 warta/rest_api/pages, warta/revalidate/budget, …/listed, …/listed_not_trusted, …/rolling,
-warta/incremental/dated_later (a URL skipped undated, then dated by a sitemap), and
+warta/incremental/dated_later (a URL skipped undated, then dated by a sitemap),
+warta/feeds/modified_pages, warta/listing_dates/items, …/listings_read_for_dates, and
 warta/validators/noisy (counted by the store), …/untrusted, …/trusted (the crawl's judgement).
 """
 

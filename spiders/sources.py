@@ -3,6 +3,10 @@
 
 Each source tells the night plan (spiders/nightly.py) whether it exists, so the archive
 remembers it (table site_sources) and a guess that 404'd is not asked for nightly.
+
+WordPress's Atom feed ordered by modified date (discovery.WORDPRESS_MODIFIED_FEED) is the change
+signal of WordPress sites whose REST API is closed: its entries' <updated> date edits of old posts,
+and its next page is read while every entry of a page changed since the last finished crawl.
 """
 
 from __future__ import annotations
