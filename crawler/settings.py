@@ -84,6 +84,10 @@ WARTA_DEEP_PASS_MAX_PAGES = 50
 # serves it: it replaces the home page's listings; at most this many API pages a crawl.
 WARTA_WP_REST_API = True
 WARTA_REST_API_MAX_PAGES = 100
+# WordPress's Atom feed ordered by modified date (/feed/atom/?orderby=modified, 10 posts a page)
+# dates edits of old posts on sites without an open REST API; its next page (&paged=N) is read
+# while every entry of a page changed since the last crawl, up to this many pages.
+WARTA_MODIFIED_FEED_MAX_PAGES = 10
 # Pages judged not to be articles are looked at again after this many days.
 WARTA_RECHECK_REJECTED_DAYS = 30
 # A <lastmod>/<updated> must be this much older than our last fetch to count as "not newer"

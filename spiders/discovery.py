@@ -18,7 +18,7 @@ from lxml import etree
 from archive.identity import urlnorm
 from spiders.registry import DEFAULT_PORTS, SiteEntry
 
-StartKind = Literal["robots", "sitemap", "feed", "listing", "home"]
+StartKind = Literal["robots", "sitemap", "feed", "modified-feed", "listing", "home"]
 LinkKind = Literal["skip", "candidate", "follow", "listing"]
 
 WORDPRESS_SITEMAP_PATHS = (
@@ -28,6 +28,9 @@ WORDPRESS_SITEMAP_PATHS = (
     "/news-sitemap.xml",
 )
 WORDPRESS_FEED_PATH = "/feed/"
+# Every WordPress serves an Atom feed whose <updated> is the post's modified time, and honours
+# the public query var orderby=modified on feeds: the posts edited last, old ones included.
+WORDPRESS_MODIFIED_FEED = "/feed/atom/?orderby=modified"
 
 # Extensions of files that are never news pages. A sitemap may still list them on purpose, so
 # sitemap locations bypass this check.
@@ -96,8 +99,9 @@ def start_plan(entry: SiteEntry) -> list[StartTarget]:
 
     Configured sources (sitemap_urls, feed_urls, listing_urls) replace discovery: whoever wrote
     them knows the site better than the guesses. Without them: robots.txt for its Sitemap: lines,
-    the usual WordPress sitemap paths, the /feed/ path and the home page (feeds announced in
-    <link rel="alternate">, category links, and the home page's own pagination).
+    the usual WordPress sitemap paths, the /feed/ path, the Atom feed ordered by modification
+    date (WORDPRESS_MODIFIED_FEED, a change signal for old posts) and the home page (feeds
+    announced in <link rel="alternate">, category links, and the home page's own pagination).
     """
     if entry.has_hints:
         return [
@@ -109,8 +113,22 @@ def start_plan(entry: SiteEntry) -> list[StartTarget]:
         StartTarget(site_url(entry.home_url, "/robots.txt"), "robots"),
         *(StartTarget(site_url(entry.home_url, p), "sitemap") for p in WORDPRESS_SITEMAP_PATHS),
         StartTarget(site_url(entry.home_url, WORDPRESS_FEED_PATH), "feed"),
+        StartTarget(modified_feed_url(entry.home_url), "modified-feed"),
         StartTarget(entry.home_url, "home"),
     ]
+
+
+def modified_feed_url(home_url: str, page: int = 1) -> str:
+    """WordPress's Atom feed of the posts modified last (`paged` for the pages after the first)."""
+    path, _, query = WORDPRESS_MODIFIED_FEED.partition("?")
+    if page > 1:
+        query += f"&paged={page}"
+    parts = urlsplit(home_url)
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+
+def is_modified_feed(url: str) -> bool:
+    return WORDPRESS_MODIFIED_FEED in url
 
 
 def site_url(home_url: str, path: str) -> str:

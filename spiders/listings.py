@@ -7,6 +7,10 @@ earlier in the same crawl still count as new: a post shown on page 1 and, pushed
 one, on page 2 must not stop the pagination that would find a backdated post on page 3. A deep
 pass (the site's first crawl, then every WARTA_DEEP_PASS_DAYS on sites without a sitemap or REST
 API to show backdated posts) pages every listing to WARTA_DEEP_PASS_MAX_PAGES.
+
+A listing that shows its items' change dates ("Terakhir diperbarui …", spiders/listing_dates.py)
+is remembered as a "dated-listing": its dates are change signals like a feed's <updated>, and a
+sitemap (whose <lastmod> may be missing) no longer replaces it on ordinary nights.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.http import Request, Response, TextResponse
 
 from spiders import discovery, incremental
+from spiders.listing_dates import shown_change_dates
 
 if TYPE_CHECKING:
     from spiders.nightly import NightPlan
@@ -97,10 +102,14 @@ class ListingPages:
             self.plan.check(root, "listing", True, datetime.now(UTC))
         if home and page == 1:
             yield from self._announced_feeds(response)
-        own = {
-            discovery.canonicalize(response.urljoin(href.strip()), self.site.strip_query_params)
-            for href in own_item_links(response)
-        }
+        own = {self._canonical(response.urljoin(href.strip())) for href in own_item_links(response)}
+        # Where the items show when they were changed, that date decides (like a feed's
+        # <updated>), and links without one (sidebars) are not revalidated blindly.
+        shown = shown_change_dates(response, own, self._canonical)
+        if shown:
+            self._inc("warta/listing_dates/items", len(shown))
+            if page == 1:
+                self.plan.check(root, "dated-listing", True, datetime.now(UTC))
         candidates = []
         for url in self._links(response):
             kind = discovery.classify_link(url, self.site)
@@ -110,7 +119,8 @@ class ListingPages:
                 yield from self._unless_missing(self._listing_request(url, url, 1, parent=response))
             else:
                 yield from self._link_request(
-                    url, kind, "listing", depth=1, parent=response, revalidate=True
+                    url, kind, "listing", depth=1, parent=response, revalidate=not shown,
+                    changed_at=shown.get(url),
                 )
         deep = self._deep_pass()
         news = not self.known or deep or listing_has_news(
@@ -121,6 +131,9 @@ class ListingPages:
                 yield from self._next_pages(response, root, page, home)
             else:
                 self._inc("warta/incremental/listing_stopped")
+
+    def _canonical(self, url: str) -> str:
+        return discovery.canonicalize(url, self.site.strip_query_params)
 
     def _deep_pass(self) -> bool:
         """Tonight pages every listing to full depth: the plan says a deep pass is due and no

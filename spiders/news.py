@@ -34,7 +34,8 @@ once decompressed; offsite-redirect), and warta/sitemap_batches (sitemap candida
 backlog when the crawl ran dry). Nightly ones: warta/discovery/skipped_missing,
 …/listings_replaced_by_rest_api, …/listings_replaced_by_sitemap, …/rest_api_missing,
 warta/rest_api/pages, warta/revalidate/budget, …/listed, …/listed_not_trusted, …/rolling,
-warta/incremental/dated_later (a URL skipped undated, then dated by a sitemap), and
+warta/incremental/dated_later (a URL skipped undated, then dated by a sitemap),
+warta/feeds/modified_pages, warta/listing_dates/items, …/listings_read_for_dates, and
 warta/validators/noisy (counted by the store), …/untrusted, …/trusted (the crawl's judgement).
 """
 
@@ -370,10 +371,13 @@ class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
             ),
             "sitemap": lambda url: self._sitemap_request(url, guess=guess),
             "feed": lambda url: self._feed_request(url, guess=guess),
+            "modified-feed": lambda url: self._feed_request(url, guess=guess),
             "listing": lambda url: self._listing_request(url, url, 1),
             "home": lambda url: self._listing_request(url, url, 1, home=True),
         }
         for target in discovery.start_plan(self.site):
+            if target.kind == "modified-feed" and self._rest_api_known():
+                continue  # the REST API's modified_after already dates every edit
             if target.kind == "home":
                 if rest is not None:
                     yield rest
@@ -392,6 +396,11 @@ class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
             self._inc("warta/discovery/listings_replaced_by_rest_api")
             return True
         if self.plan.found_sources("sitemap"):
+            if self.plan.found_sources("dated-listing"):
+                # The listings show when posts changed: a sitemap (without <lastmod> as often as
+                # not) lists every post but not that.
+                self._inc("warta/discovery/listings_read_for_dates")
+                return False
             self._inc("warta/discovery/listings_replaced_by_sitemap")
             return True
         return False
@@ -556,9 +565,12 @@ class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
         depth: int,
         parent: Response | None = None,
         revalidate: bool = False,
+        changed_at: datetime | None = None,
     ) -> Iterable[Request]:
         if kind == "candidate":
-            request = self._candidate(url, via, depth=depth, parent=parent, revalidate=revalidate)
+            request = self._candidate(
+                url, via, depth=depth, parent=parent, revalidate=revalidate, changed_at=changed_at
+            )
             return [request] if request is not None else []
         # A follow page is fetched only for its links, so none at the last depth.
         if kind == "follow" and depth < self.settings.getint("WARTA_LINK_DEPTH"):

@@ -3,6 +3,10 @@
 
 Each source tells the night plan (spiders/nightly.py) whether it exists, so the archive
 remembers it (table site_sources) and a guess that 404'd is not asked for nightly.
+
+WordPress's Atom feed ordered by modified date (discovery.WORDPRESS_MODIFIED_FEED) is the change
+signal of WordPress sites whose REST API is closed: its entries' <updated> date edits of old posts,
+and its next page is read while every entry of a page changed since the last finished crawl.
 """
 
 from __future__ import annotations
@@ -176,17 +180,24 @@ class SourcePages:
 
     # --- feeds ------------------------------------------------------------------------------------
 
-    def parse_feed(self, response: Response) -> Iterator[Request]:
+    def parse_feed(self, response: Response, page: int = 1) -> Iterator[Request]:
+        """A feed: its entries are candidates, dated by their <updated> where stated. Pages after
+        the first (the modified-order feed's `paged`, read only while every entry changed) are
+        not sources of their own: neither remembered nor checked."""
         source = _original_url(_meta(response), response.url)
+        first = page == 1
         if self._not_modified(response):
-            self.plan.check(source, "feed", True, datetime.now(UTC))
+            if first:
+                self.plan.check(source, "feed", True, datetime.now(UTC))
             return
         if self._guess_missing(response):
-            self.plan.check(source, "feed", False, datetime.now(UTC))
+            if first:
+                self.plan.check(source, "feed", False, datetime.now(UTC))
             return
-        self._remember(response)
         parsed = discovery.parse_feed(response.body, response.url)
-        self.plan.check(source, "feed", parsed.is_feed, datetime.now(UTC))
+        if first:
+            self._remember(response)
+            self.plan.check(source, "feed", parsed.is_feed, datetime.now(UTC))
         if not parsed.is_feed:
             logger.debug("not a feed: %s", response.url)
             return
@@ -203,6 +214,25 @@ class SourcePages:
                 )
                 if request is not None:
                     yield request
+        if discovery.is_modified_feed(source) and self._all_changed(parsed):
+            limit = self.settings.getint("WARTA_MODIFIED_FEED_MAX_PAGES", 10)
+            if page < limit:
+                self._inc("warta/feeds/modified_pages")
+                yield self._feed_request(
+                    discovery.modified_feed_url(self.site.home_url, page + 1),
+                    parent=response,
+                    guess=True,
+                    page=page + 1,
+                )
+
+    def _all_changed(self, parsed: discovery.ParsedFeed) -> bool:
+        """Whether every entry of a modified-order feed page was modified since the last finished
+        crawl began: then the next page may hold more edits (a night of more than 10)."""
+        since = self.plan.memory.last_complete_crawl_at
+        if not self.known or since is None or not parsed.entries:
+            return False
+        since -= self.policy.clock_slack
+        return all(e.updated is not None and e.updated > since for e in parsed.entries)
 
     # --- WordPress REST API -------------------------------------------------------------------
 
@@ -273,6 +303,8 @@ class SourcePages:
         )
 
     def _feed_request(
-        self, url: str, *, parent: Response | None = None, guess: bool = False
+        self, url: str, *, parent: Response | None = None, guess: bool = False, page: int = 1
     ) -> Request:
-        return self.build_request(url, self.parse_feed, kind="feed", parent=parent, guess=guess)
+        return self.build_request(
+            url, self.parse_feed, kind="feed", cb_kwargs={"page": page}, parent=parent, guess=guess
+        )

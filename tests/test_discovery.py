@@ -27,6 +27,7 @@ def test_start_plan_without_hints_uses_robots_wordpress_paths_feed_and_home() ->
         ("sitemap", "http://news.test:8080/sitemap.xml"),
         ("sitemap", "http://news.test:8080/news-sitemap.xml"),
         ("feed", "http://news.test:8080/feed/"),
+        ("modified-feed", "http://news.test:8080/feed/atom/?orderby=modified"),
         ("home", "http://news.test:8080/"),
     ]
 

@@ -12,8 +12,11 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from scrapy.http import HtmlResponse
 
 from archive.extraction.decide import extract
+from spiders.discovery import canonicalize
+from spiders.listing_dates import shown_change_dates
 from spiders.registry import load_registry
 from warta.sampleweb.content import WIB, indonesian_date
 from warta.sampleweb.regional import MAKES, RegionalWeb, main
@@ -322,3 +325,31 @@ def test_a_small_web_with_one_category_still_takes_a_post_backdated_to_page_3() 
             assert min(small.listing_pages_of(name, post.url).values()) == 3
         with pytest.raises(ValueError, match="too few to reach listing page 5"):
             small.add_post(small.site_names[0], min_page=5)
+
+
+def test_wordpress_atom_by_modified_date_and_joomla_listing_modify_dates(web: RegionalWeb) -> None:
+    def links(body: bytes) -> list[str]:
+        root = ElementTree.fromstring(body)
+        return [e.find(f"{ATOM}link").get("href") for e in root.iter(f"{ATOM}entry")]  # type: ignore[union-attr]
+
+    for make in ("wordpress-rest", "wordpress-core", "wordpress-feed"):
+        site = by_make(web, make)
+        edited = web.edit_post(site, web.expected_articles(site)[60].url)
+        status, headers, body = fetch(web.url(site, "/feed/atom/?orderby=modified"))
+        assert status == 200 and "atom" in headers["Content-Type"], make
+        first = links(body)
+        assert len(first) == 10 and first[0] == edited.url, make
+        second = links(fetch(web.url(site, "/feed/atom/?orderby=modified&paged=2"))[2])
+        assert len(second) == 10 and not set(first) & set(second), make
+        assert fetch(web.url(site, "/feed/atom/?orderby=modified&paged=99"))[0] == 404
+    goid = by_make(web, "goid-joomla")
+    edited = web.edit_post(goid, web.expected_articles(goid)[4].url)
+    status, _, body = fetch(web.url(goid, "/berita"))
+    local = edited.modified.astimezone(WIB)
+    shown = f"Terakhir diperbarui: {indonesian_date(local)} {local:%H:%M} WIB"
+    assert status == 200 and shown in body.decode("windows-1252")
+    page = HtmlResponse(web.url(goid, "/berita"), body=body, encoding="windows-1252")
+    own = {p.url for p in web.expected_articles(goid)[:10]}
+    dates = shown_change_dates(page, own, canonicalize)
+    assert set(dates) == own
+    assert dates[edited.url] == local.replace(second=0).astimezone(UTC)

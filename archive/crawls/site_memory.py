@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive.store.db import transaction
 from archive.store.models import Site, SiteCrawlState, SiteSource
 
-SOURCE_KINDS = ("robots", "sitemap", "feed", "listing", "rest-api")
+# "dated-listing": a listing whose items show their change date (spiders/listing_dates.py).
+SOURCE_KINDS = ("robots", "sitemap", "feed", "listing", "dated-listing", "rest-api")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,13 @@
 """Issue 11 end to end: a night costs what changed, on sites that do not hold still.
 
-Real `scrapy crawl` processes, three nights, one archive, against two sites of the regional
+Real `scrapy crawl` processes, three nights, one archive, against three sites of the regional
 benchmark web (warta.sampleweb.regional) whose pages change every night (a "popular" sidebar and
 the top bar's date, so bodies and ETags change while the articles do not): a WordPress site with
-its REST API open, and a portal with listings only (no sitemap, no feed). Night 2 follows an
-unchanged web; before night 3 each site gets a new post, an edited post and a post backdated
-onto listing page 3, and night 3 is the portal's deep-pass night (as one is once a week).
+its REST API open, a portal with listings only (no sitemap, no feed), and a WordPress site with
+feeds only (no sitemap, REST API closed), whose edits only its Atom feed ordered by modified date
+dates. Night 2 follows an unchanged web; before night 3 each site gets a new post, an edited post
+and a post backdated onto listing page 3, and night 3 is the portal's deep-pass night (as one is
+once a week).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -28,7 +31,8 @@ from archive.store.schema import upgrade
 from tests.e2e.crawling import REPO_ROOT, scrapy_crawl
 from warta.sampleweb.regional import RegionalPost, RegionalRequest, RegionalWeb
 
-MAKES = ("wordpress-rest", "portal-listings")
+MAKES = ("wordpress-rest", "portal-listings", "wordpress-feed")
+MODIFIED_FEED = "/feed/atom/?orderby=modified"
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Nights:
     db_url: str
     rest_site: str
     portal: str
+    feed_site: str
     logs: dict[int, list[RegionalRequest]] = field(default_factory=dict)
     posts: dict[int, set[str]] = field(default_factory=dict)
     """Night -> the post paths the web served that night, per site (site + path)."""
@@ -71,8 +76,8 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nights]:
     upgrade(db_url)
     # Three posts a listing page: a post backdated onto page 3 of its category stays small.
     with RegionalWeb(makes=list(MAKES), articles_per_site=30, seed=11, per_page=3) as web:
-        rest_site, portal = web.site_names
-        state = Nights(web.registry_toml(tmp / "sites.toml"), db_url, rest_site, portal)
+        rest_site, portal, feed_site = web.site_names
+        state = Nights(web.registry_toml(tmp / "sites.toml"), db_url, rest_site, portal, feed_site)
 
         def night(number: int, extra: dict[str, tuple[str, ...]] | None = None) -> None:
             web.clear_request_log()
@@ -115,7 +120,7 @@ def _stat(stderr: str, key: str) -> int:
 
 def test_night_one_captures_every_article(nights: Nights) -> None:
     stored = nights.texts[1]
-    assert len(stored) == 60, sorted(stored)
+    assert len(stored) == 90, sorted(stored)
 
 
 def test_guesses_that_404d_are_not_probed_again_within_the_cycle(nights: Nights) -> None:
@@ -161,7 +166,9 @@ def test_noisy_validators_are_found_out_and_no_longer_used(nights: Nights) -> No
                 Site, Site.id == SiteCrawlState.site_id)
         ).all())
     engine.dispose()
-    assert trusted == {nights.rest_site: False, nights.portal: False}
+    assert {site: trusted[site] for site in nights.sites} == {
+        nights.rest_site: False, nights.portal: False
+    }
     # Night 2 asked conditionally and got 200s with the same text; night 3 no longer asks.
     assert any(r.conditional and r.status == 200
                for site in nights.sites for r in nights.article_fetches(2, site))
@@ -201,3 +208,29 @@ def test_a_deep_pass_finds_the_post_backdated_onto_page_three(nights: Nights) ->
     # An ordinary night stops each listing at its first page without news.
     assert _stat(nights.stderr[2][site], "warta/incremental/listing_stopped") > 0
     assert not any("/page/3" in r.path or "page=3" in r.path for r in nights.log(2, site))
+
+
+def test_an_old_post_edited_on_a_feed_only_wordpress_is_dated_by_its_atom_feed(
+    nights: Nights,
+) -> None:
+    site = nights.feed_site
+    edited = next(p for p in nights.changed["edited"] if p.site == site)
+    path = urlsplit(edited.url).path
+    feed = [(night, r.status) for night in (1, 2, 3) for r in nights.log(night, site)
+            if r.path == MODIFIED_FEED]
+    # Read every night; unchanged on night 2, so a 304 that costs no body.
+    assert feed == [(1, 200), (2, 304), (3, 200)], feed
+    assert [r.status for r in nights.log(3, site) if r.path == path] == [200]
+    # Refetched for the feed's <updated> (no listing read tonight shows a post that old, and the
+    # rolling revalidation is not what fetched it), and stored as a new revision.
+    assert _stat(nights.stderr[3][site], "warta/incremental/changed") >= 1
+    assert any(edited.key_sentence in text for text in nights.texts[3].values())
+    # Where the REST API answers it says more: the feed is not read there after night 1.
+    rest_site = [r for n in (2, 3) for r in nights.log(n, nights.rest_site)]
+    assert not [r for r in rest_site if r.path == MODIFIED_FEED]
+
+
+def test_a_modified_feed_that_404d_is_not_probed_again_within_the_cycle(nights: Nights) -> None:
+    asked = [(night, r.status) for night in (1, 2, 3) for r in nights.log(night, nights.portal)
+             if r.path == MODIFIED_FEED]
+    assert asked == [(1, 404)], asked

@@ -177,6 +177,12 @@ class _WordPress(_Renderer):
             out["/feed/"] = self.rss()
         if style.atom:
             out["/feed/atom/"] = self.atom()
+            # WordPress honours orderby=modified on feeds: the posts edited last, then paged.
+            by_modified = sorted(site.posts(), key=lambda a: a.last_modified, reverse=True)
+            size = style.feed_count or 10
+            for page in range(1, max(1, -(-len(by_modified) // size)) + 1):
+                key = "/feed/atom/?orderby=modified" + (f"&paged={page}" if page > 1 else "")
+                out[key] = self.atom(by_modified[(page - 1) * size : page * size])
         out.update(self.sitemaps())
         out.update(self.files())
         out[self.stylesheet_path] = Resource("asset", "text/css", TINY_CSS, site.layout_date)
@@ -1006,9 +1012,9 @@ xmlns:slash="http://purl.org/rss/1.0/modules/slash/">
             _latest(site.changed_at, *_modified(posts)),
         )
 
-    def atom(self) -> Resource:
+    def atom(self, posts: list[Article] | None = None) -> Resource:
         site = self.site
-        posts = self.feed_posts()
+        posts = self.feed_posts() if posts is None else posts
         updated = _latest(site.changed_at, *_modified(posts))
         entries = []
         for a in posts:

@@ -148,7 +148,7 @@ class RegionalWeb(ServedWeb):
             "sitemap": bool(make.sitemap),
             "sitemap_lastmod": make.sitemap in ("yoast", "core", "cms"),
             "feed": bool(make.feed),
-            "feed_updated": make.atom,
+            "feed_updated": make.family == "wordpress",  # /feed/atom/ on every WordPress
             "per_request_noise": make.per_request_noise,
             "robots": make.robots,
             "listings": list(self.sites[site].listings()),

@@ -2,6 +2,8 @@
 and the WordPress REST API (``/wp-json/wp/v2/posts``), each as the site's make serves it.
 
 None of these carry the nightly noise: a sitemap or feed changes only when a post does.
+Every WordPress make serves ``/feed/atom/`` (entries carry ``<updated>``, the post's modified
+time) and ``/feed/atom/?orderby=modified`` (``&paged=N``), newest modified first, 10 a page.
 The REST API follows WordPress's WP_REST_Posts_Controller where a crawler can tell: `per_page`
 (1–100), `page` (400 ``rest_post_invalid_page_number`` past the end), `after`/`before` on the
 publication date and `modified_after`/`modified_before` on the modification date (ISO 8601;
@@ -197,14 +199,37 @@ def feed_routes(site: RegionalSite, origin: str) -> dict[str, Callable[[], Docum
     out: dict[str, Callable[[], Document]] = {}
     if kind == "wordpress":
         out["/feed/"] = lambda: rss(site, origin, site.posts[:10], origin + "/feed/")
-    if site.make.atom:
+    if site.make.family == "wordpress":
+        # Every WordPress serves /feed/atom/ (announced in <head> or not), and honours the
+        # public query var orderby=modified on feeds: the 10 posts modified last, then paged.
         out["/feed/atom/"] = lambda: atom(site, origin, site.posts[:10])
+        out.update(modified_atom_routes(site, origin))
     if kind == "cms":
         out["/rss"] = lambda: rss(site, origin, site.posts[:20], origin + "/rss")
     if kind == "joomla":
         out["/berita?format=feed&type=rss"] = lambda: rss(
             site, origin, site.posts[:10], origin + "/berita?format=feed&type=rss"
         )
+    return out
+
+
+MODIFIED_FEED = "/feed/atom/?orderby=modified"
+FEED_PER_PAGE = 10
+
+
+def modified_atom_routes(site: RegionalSite, origin: str) -> dict[str, Callable[[], Document]]:
+    """``/feed/atom/?orderby=modified`` and its pages (``&paged=N``): posts newest modified
+    first, FEED_PER_PAGE an entry page, as WordPress answers them."""
+    pages = max(1, -(-len(site.posts) // FEED_PER_PAGE))
+
+    def page(number: int) -> Document:
+        posts = sorted(site.posts, key=lambda p: (p.modified, p.post_id), reverse=True)
+        chunk = posts[(number - 1) * FEED_PER_PAGE : number * FEED_PER_PAGE]
+        return atom(site, origin, chunk)
+
+    out: dict[str, Callable[[], Document]] = {MODIFIED_FEED: lambda: page(1)}
+    for number in range(2, pages + 1):
+        out[f"{MODIFIED_FEED}&paged={number}"] = lambda number=number: page(number)
     return out
 
 

@@ -327,7 +327,8 @@ class Renderer:
     ) -> str:
         teasers = "".join(
             f'<table class="contentpaneopen"><tr><td class="contentheading"><a href="{e(p.path)}" class="contentpagetitle">{e(p.title)}</a></td></tr>'
-            f'<tr><td class="createdate">{indonesian_date(p.published.astimezone(WIB))}</td></tr>'
+            f'<tr><td class="createdate">{indonesian_date(p.published.astimezone(WIB))}'
+            f"{self.goid_modified(p)}</td></tr>"
             f"<tr><td>{e(_excerpt(p))} ...</td></tr></table>"
             for p in chunk
         )
@@ -343,6 +344,17 @@ class Renderer:
                 f'<a href="{e(self.site.listing_path(root, page + 1))}" title="Berikutnya">Berikutnya</a>'
             )
         return f'<div class="componentheading">Berita</div>{teasers}<div class="pagination">{" ".join(nav)}</div><div class="counter">Halaman {page} dari {pages}</div>'
+
+
+    @staticmethod
+    def goid_modified(post: RegionalPost) -> str:
+        """Joomla's category blog option "Show Modify Date" (Last Updated), in Indonesian: on the
+        created-date line, so a teaser keeps its three lines."""
+        local = post.modified.astimezone(WIB)
+        return (
+            f' <span class="modifydate">Terakhir diperbarui: {indonesian_date(local)}'
+            f" {local:%H:%M} WIB</span>"
+        )
 
 
 def _excerpt(post: RegionalPost, words: int = 22) -> str:
