@@ -19,7 +19,8 @@ remembered missing are not requested until due for a re-probe; where the REST AP
 answered before, the home page's listings are read only on deep-pass nights; noisy validators
 are not sent; revalidation without a signal is budgeted (listed articles, then at spider_idle
 the rolling revalidation of the stalest). The parts live in spiders/sources.py (robots,
-sitemaps, feeds, REST API) and spiders/listings.py (listings and pagination).
+sitemaps, feeds, REST API), spiders/listings.py (listings and pagination) and
+spiders/candidates.py (candidate pages, their items and links).
 
 Stats: warta/discovered/<via> (unique candidates per source: sitemap, news-sitemap, feed,
 listing, link), warta/not_fetched (candidates not requested: should_fetch or incremental),
@@ -43,14 +44,14 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
-from scrapy.http import Request, Response, TextResponse
+from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
@@ -61,14 +62,13 @@ from archive.crawls.seen import KnownUrl, load_known_urls, record_fetch_state
 from archive.crawls.site_memory import SiteMemory, load_site_memory, record_crawl_lessons
 from archive.identity.urlnorm import normalise_url
 from archive.store.db import make_engine, session_factory
-from crawler.items import PageItem
 from crawler.pipelines import StorePipeline
 from spiders import discovery, incremental, wp_api
+from spiders.candidates import CandidatePages
 from spiders.listings import ListingPages
 from spiders.nightly import NightlyPolicy, NightPlan, revalidation_budget
 from spiders.registry import SiteEntry
-from spiders.responses import header as _header
-from spiders.responses import meta_of as _meta
+from spiders.responses import MISSING_STATUSES
 from spiders.responses import original_url as _original_url
 from spiders.sources import SourcePages
 
@@ -77,11 +77,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Statuses by which a server says a guessed URL does not exist.
-MISSING_STATUSES = (404, 410)
 
 
-class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
+class NewsSpider(CandidatePages, SourcePages, ListingPages, scrapy.Spider):
     """Generic news-site spider; the loader subclasses it per registry entry (`name`, `site`)."""
 
     # Set on each per-site subclass by spiders.loader; pipelines read it as `spider.site`.
@@ -443,230 +441,6 @@ class NewsSpider(SourcePages, ListingPages, scrapy.Spider):
 
     # --- pages ------------------------------------------------------------------------------------
 
-    def parse_page(
-        self,
-        response: Response,
-        via: str,
-        published: datetime | None = None,
-        depth: int | None = None,
-    ) -> Iterator[PageItem | Request]:
-        """A candidate page: always an item (extract decides article-or-not), plus its links when
-        it was reached by links and the link depth allows. An archived article answering 304
-        gives a status-304 item (the store records it was seen) and nothing else."""
-        if self._not_modified(response):
-            if self.site.is_in_site(response.url):
-                yield self.page_item(response, via, published)
-            return
-        if not self.site.is_in_site(response.url):
-            requested = _original_url(_meta(response), response.url)
-            logger.warning("redirected off the site, not stored: %s -> %s", requested, response.url)
-            self._refuse(requested, "offsite-redirect")
-            return
-        yield self.page_item(response, via, published)
-        yield from self._follow_links(response, depth)
-
-    def parse_follow(self, response: Response, depth: int) -> Iterator[Request]:
-        """An in-site page that is not an article candidate (article_url_pattern): links only."""
-        if self._not_modified(response):
-            return
-        if self.site.is_in_site(response.url):
-            self._remember(response)
-            yield from self._follow_links(response, depth, revalidate=True)
-
-    def page_item(
-        self, response: Response, via: str, published: datetime | None = None
-    ) -> PageItem:
-        headers = response.headers
-        return PageItem(
-            site=self.name,
-            url=response.url,
-            redirect_urls=list(_meta(response).get("redirect_urls", ())),
-            status=response.status,
-            body=response.body,
-            http_encoding=discovery.charset_from_content_type(_header(headers, b"Content-Type")),
-            etag=_header(headers, b"ETag"),
-            last_modified=_header(headers, b"Last-Modified"),
-            fetched_at=datetime.now(UTC),
-            discovered_via=via,
-            hinted_published_at=published,
-            conditional=_was_conditional(response),
-        )
-
-    def _follow_links(
-        self, response: Response, depth: int | None, *, revalidate: bool = False
-    ) -> Iterator[Request]:
-        # Sitemap and feed candidates carry no depth: their links are the sitemap's job.
-        max_depth = self.settings.getint("WARTA_LINK_DEPTH")
-        if depth is None or depth >= max_depth or not isinstance(response, TextResponse):
-            return
-        for url in self._links(response):
-            kind = discovery.classify_link(url, self.site)
-            yield from self._link_request(
-                url, kind, "link", depth=depth + 1, parent=response, revalidate=revalidate
-            )
-
-    # --- incremental helpers ----------------------------------------------------------------------
-
-    def _not_modified(self, response: Response) -> bool:
-        """Whether `response` is a 304 (only conditional requests let one through); a 304
-        discovery page is remembered as revalidated."""
-        if response.status != 304:
-            return False
-        meta = _meta(response)
-        kind = meta.get("warta_kind", "unknown")
-        self._inc(f"warta/incremental/not_modified/{kind}")
-        if kind in incremental.DISCOVERY_KINDS:
-            key = _original_url(meta, response.url)
-            known = self.known_url(key)
-            self._discovery_fetches[key] = incremental.DiscoveryFetch(
-                key,
-                datetime.now(UTC),
-                _header(response.headers, b"ETag") or (known.etag if known else None),
-                _header(response.headers, b"Last-Modified")
-                or (known.last_modified if known else None),
-            )
-        return True
-
-    def _guess_missing(self, response: Response) -> bool:
-        """Whether `response` says a guessed URL does not exist (counted, not an error)."""
-        if response.status not in MISSING_STATUSES or not _meta(response).get("warta_guess"):
-            return False
-        self._inc("warta/discovery/guess_missing")
-        return True
-
-    def _remember(self, response: Response, *, container: bool = False) -> None:
-        """Note a discovery page read in full, to be recorded at a finished close."""
-        key = _original_url(_meta(response), response.url)
-        self._discovery_fetches[key] = incremental.DiscoveryFetch(
-            key,
-            datetime.now(UTC),
-            _header(response.headers, b"ETag"),
-            _header(response.headers, b"Last-Modified"),
-            container=container,
-        )
-
-    def _chain(self, parent: Response | None) -> tuple[str, ...]:
-        if parent is None:
-            return ()
-        meta = _meta(parent)
-        chain: tuple[str, ...] = meta.get("warta_chain", ())
-        if meta.get("warta_kind") in incremental.DISCOVERY_KINDS:
-            chain = (*chain, _original_url(meta, parent.url))
-        return chain
-
-    # --- requests ---------------------------------------------------------------------------------
-
-    def _link_request(
-        self,
-        url: str,
-        kind: str,
-        via: str,
-        *,
-        depth: int,
-        parent: Response | None = None,
-        revalidate: bool = False,
-        changed_at: datetime | None = None,
-    ) -> Iterable[Request]:
-        if kind == "candidate":
-            request = self._candidate(
-                url, via, depth=depth, parent=parent, revalidate=revalidate, changed_at=changed_at
-            )
-            return [request] if request is not None else []
-        # A follow page is fetched only for its links, so none at the last depth.
-        if kind == "follow" and depth < self.settings.getint("WARTA_LINK_DEPTH"):
-            return [
-                self.build_request(
-                    url,
-                    self.parse_follow,
-                    kind="follow",
-                    cb_kwargs={"depth": depth},
-                    parent=parent,
-                )
-            ]
-        return []
-
-    def _candidate(
-        self,
-        url: str,
-        via: str,
-        *,
-        lastmod: datetime | None = None,
-        published: datetime | None = None,
-        depth: int | None = None,
-        changed_at: datetime | None = None,
-        revalidate: bool = False,
-        parent: Response | None = None,
-    ) -> Request | None:
-        """The one request for a candidate page, or None if already seen or not wanted.
-
-        `changed_at`: the source's change date (sitemap <lastmod>, feed <updated>) that lets an
-        archived article be fetched again; `revalidate`: without a date, the source is a page
-        that changed (incremental.decide_candidate)."""
-        url = discovery.canonicalize(url, self.site.strip_query_params)
-        if url in self._seen_candidates:
-            # Seen already, but skipped for want of a date (a news sitemap, a listing): a
-            # source that dates the URL (a sitemap's <lastmod>) decides again.
-            if changed_at is None or url not in self._undated_skips:
-                return None
-            self._undated_skips.discard(url)
-            self._inc("warta/incremental/dated_later")
-        else:
-            self._seen_candidates.add(url)
-            self._inc(f"warta/discovered/{via}")
-        known = self.known_url(url)
-        if known is not None:
-            # A changed listing is a reason to refetch its articles only where the site's
-            # validators can be trusted (or, not known yet, within the night's budget).
-            listed = revalidate and changed_at is None and known.kind == "article"
-            if listed and not self.plan.may_revalidate_listed(self.revalidation_budget):
-                self._inc("warta/revalidate/listed_not_trusted")
-                revalidate = False
-            decision = incremental.decide_candidate(
-                known,
-                changed_at=changed_at,
-                listed_by_changed_page=revalidate,
-                now=datetime.now(UTC),
-                policy=self.policy,
-            )
-            self._inc(f"warta/incremental/{decision.reason}")
-            if decision.reason == "revalidate":
-                self.plan.revalidated += 1
-                self._inc("warta/revalidate/listed")
-            if not decision.fetch:
-                self._inc("warta/not_fetched")
-                if changed_at is None:
-                    self._undated_skips.add(url)
-                return None
-        if not self.should_fetch(url, lastmod=lastmod):
-            self._inc("warta/not_fetched")
-            return None
-        return self.build_request(
-            url,
-            self.parse_page,
-            kind="candidate",
-            cb_kwargs={"via": via, "published": published, "depth": depth},
-            parent=parent,
-        )
-
-    def _links(self, response: TextResponse) -> Iterator[str]:
-        # Bounded: each link costs the reactor thread URL work, and a gallery page of 60,000
-        # thumbnails kept it busy for half a minute (a stop waited for it). News pages link to a
-        # few hundred URLs; listings paginate.
-        limit = self.settings.getint("WARTA_MAX_LINKS_PER_PAGE", 1000)
-        seen: set[str] = set()
-        for href in response.css("a[href]::attr(href), area[href]::attr(href)").getall():
-            url = discovery.canonicalize(
-                response.urljoin(href.strip()), self.site.strip_query_params
-            )
-            if url not in seen:
-                if len(seen) >= limit:
-                    self._inc("warta/links/truncated_pages")
-                    logger.info("%s links to more than %d URLs; only those were followed",
-                                response.url, limit)
-                    return
-                seen.add(url)
-                yield url
-
     def _inc(self, key: str, count: int = 1) -> None:
         stats = getattr(getattr(self, "crawler", None), "stats", None)
         if stats is not None:
@@ -695,15 +469,6 @@ def _failure_message(failure: Failure) -> str:
     message = " ".join(failure.getErrorMessage().split())
     name = failure.type.__name__ if failure.type else "error"
     return f"{name}: {message}" if message and message != name else name
-
-
-def _was_conditional(response: Response) -> bool:
-    """Whether the request behind `response` carried validators (If-None-Match/-Modified-Since)."""
-    try:
-        headers = response.request.headers  # type: ignore[union-attr]
-    except AttributeError:  # a response built without a request (tests, tools)
-        return False
-    return bool(headers.get(b"If-None-Match") or headers.get(b"If-Modified-Since"))
 
 
 def _stores(settings: Any) -> bool:

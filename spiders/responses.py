@@ -6,6 +6,9 @@ from typing import Any
 
 from scrapy.http import Response
 
+# Statuses by which a server says a guessed URL does not exist.
+MISSING_STATUSES = (404, 410)
+
 
 def header(headers: Any, name: bytes) -> str | None:
     value = headers.get(name)
