@@ -143,7 +143,13 @@ def furniture_lines(tree: HtmlElement) -> frozenset[str]:
         names = f"{element.get('class') or ''} {element.get('id') or ''}".split()
         if not any(_FURNITURE_NAME.fullmatch(name) for name in names):
             continue
-        if len(element.text_content()) >= _FURNITURE_SHARE * total:
+        box_text = element.text_content()
+        if len(box_text) >= _FURNITURE_SHARE * total:
+            continue
+        if not _MAYBE_DATE.search(box_text):
+            # No date-like digits anywhere in the box, so none in its parts (nor in its nested
+            # boxes, which are marked read).
+            inside.update(map(id, element.iter()))
             continue
         for inner in element.iter():
             inside.add(id(inner))
@@ -154,12 +160,16 @@ def furniture_lines(tree: HtmlElement) -> frozenset[str]:
                 found.add(text)
     # A teaser box may quote the article's own lead: what the page also prints outside the
     # boxes is the article's.
-    found -= {norm(p.text_content()) for p in elements if p.tag == "p" and id(p) not in inside}
+    if found:
+        found -= {norm(p.text_content()) for p in elements if p.tag == "p" and id(p) not in inside}
     return frozenset(found)
 
 
 _BOX_TAGS = frozenset({"div", "aside", "section", "ul", "table", "td"})
 _DATE_LIKE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}[/.-]\d{1,2}\b")
+# What any _DATE_LIKE match in a part leaves in the whole box's text, where the parts' texts run
+# together ("Congress2020 Elections"): the same digits without the word boundaries.
+_MAYBE_DATE = re.compile(r"(?:19|20)\d\d|\d[/.-]\d")
 
 
 _FURNITURE_SHARE = 0.3
