@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,7 @@ from archive.crawls.runs import (
 )
 from archive.store.db import make_engine, session_factory, transaction
 from archive.store.models import Base, CrawlRun, Site
-from warta.cli import main
+from tests.test_cli import warta
 
 # 01:00 WIB (Asia/Jakarta, UTC+7) on 1 June 2024 is 18:00 UTC on 31 May.
 NIGHT1 = datetime(2024, 5, 31, 18, 0, tzinfo=UTC)
@@ -179,11 +178,10 @@ def test_tables(session: Session, tmp_path: Path) -> None:
     assert "log" not in lines[0] and alpha_log not in runs
 
     # `warta runs --logs`: each run's log file, last; "-" for a run without one.
-    cli = CliRunner().invoke(
-        main, ["runs", "--logs"], env={"WARTA_DATABASE_URL": f"sqlite:///{tmp_path / 'archive.db'}"}
-    )
-    assert cli.exit_code == 0, cli.output
-    with_logs = cli.output.splitlines()
+    # A process of its own: the settings module reads WARTA_DATABASE_URL once per process.
+    cli = warta("runs", "--logs", db_url=f"sqlite:///{tmp_path / 'archive.db'}")
+    assert cli.returncode == 0, cli.stderr
+    with_logs = cli.stdout.splitlines()
     assert with_logs[0].split()[-1] == "log"
     assert next(line for line in with_logs if " alpha " in line).endswith(f"finished  {alpha_log}")
     assert all(line.endswith(" -") for line in with_logs if " beta " in line)
