@@ -155,6 +155,10 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# Items processed in parallel per response. Scrapy starts that many asyncio tasks for every
+# response's output, whatever it holds: at the default 100 that cost 0.84 ms of CPU per response
+# (0.17 ms at 16) for pages that yield one item; a listing's requests need no more either.
+CONCURRENT_ITEMS = 16
 RETRY_TIMES = 2
 # No news page needs more. A bigger one (also once decompressed: gzip bombs) is cancelled before
 # it can exhaust memory or reach extraction, counted as 'too-large' in the run record and not

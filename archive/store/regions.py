@@ -7,9 +7,9 @@ store's page logic does not grow with every stage that writes per-article rows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from archive.store.models import Article, ArticleRegion, Regency
@@ -30,26 +30,29 @@ def replace_regions(
 ) -> None:
     """Make `regions` the article's regions, produced by gazetteer `version`."""
     session.execute(delete(ArticleRegion).where(ArticleRegion.article_id == article_id))
-    session.add_all(region_rows(article_id, regions, version))
+    if rows := region_values(article_id, regions, version):
+        # A Core insert: the rows are written, never read back as objects.
+        session.connection().execute(insert(ArticleRegion.__table__), rows)
     session.execute(
         update(Article).where(Article.id == article_id).values(gazetteer_version=version)
     )
 
 
-def region_rows(
+def region_values(
     article_id: int, regions: Iterable[RegionResult], version: str
-) -> list[ArticleRegion]:
+) -> list[dict[str, Any]]:
+    """`article_regions` rows for a Core insert."""
     return [
-        ArticleRegion(
-            article_id=article_id,
-            region_code=r.region_code,
-            score=r.score,
-            matched_forms=list(r.matched_forms),
-            in_dateline=r.in_dateline,
-            in_title=r.in_title,
-            in_body=r.in_body,
-            gazetteer_version=version,
-        )
+        {
+            "article_id": article_id,
+            "region_code": r.region_code,
+            "score": r.score,
+            "matched_forms": list(r.matched_forms),
+            "in_dateline": r.in_dateline,
+            "in_title": r.in_title,
+            "in_body": r.in_body,
+            "gazetteer_version": version,
+        }
         for r in regions
     ]
 

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
+
+try:  # the standard library's from Python 3.14; before, its backport (a Scrapy dependency)
+    from compression import zstd  # type: ignore[import-not-found]
+except ImportError:
+    from backports import zstd  # type: ignore[no-redef]
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,8 +31,24 @@ from archive.extraction.records import ArticleRecord
 from archive.identity.copies import published_fields, relink_copies
 from archive.identity.urlnorm import is_view_variant
 from archive.store.db import serialise, transaction
-from archive.store.models import Article, ArticleRevision, ArticleTag, ArticleUrl, Site
-from archive.store.regions import RegionResult, replace_regions
+from archive.store.models import (
+    Article,
+    ArticleRegion,
+    ArticleRevision,
+    ArticleTag,
+    ArticleUrl,
+    Site,
+)
+from archive.store.regions import RegionResult, region_values, replace_regions
+
+# The hot path (a new article) writes with Core statements on the session's connection: the
+# ORM's unit of work (objects, flushes, identity map) cost more than the SQL itself, 14 ms an
+# article of which the statements were a third (bench/throughput_bench.py pages, cProfile).
+_ARTICLES = Article.__table__
+_URLS = ArticleUrl.__table__
+_REVISIONS = ArticleRevision.__table__
+_TAGS = ArticleTag.__table__
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class TagResult(Protocol):
@@ -141,51 +162,78 @@ class ArchiveStore:
         site_id = self.site_id(page.site)
         with transaction(self._sessions) as session:
             serialise(session, f"text:{page.text_hash}")
+            conn = session.connection()
             urls = _unique([page.canonical_url, *page.alias_urls])
-            known = session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(urls))).all()
-            if known:
+            known_ids = conn.execute(select(_URLS.c.id).where(_URLS.c.url.in_(urls))).scalars()
+            if known_ids := list(known_ids):
+                # Objects only now: a re-fetch edits what it finds.
+                known = session.scalars(
+                    select(ArticleUrl).where(ArticleUrl.id.in_(known_ids))
+                ).all()
                 article = session.get_one(Article, known[0].article_id)
                 return self._refetch(session, article, page, site_id, urls, known)
-            # The same text at a new URL of the same site is that article's alias; on another
-            # site it is that outlet's own article, a copy (`_insert`).
-            twin = session.scalar(
-                select(Article)
-                .where(Article.text_hash == page.text_hash, Article.site_id == site_id)
-                .order_by(Article.id)
-            )
-            if twin is not None:
+            # Every article with this text: the same text at a new URL of the same site is that
+            # article's alias; on another site it is that outlet's own article, a copy.
+            same_text = conn.execute(
+                select(_ARTICLES.c.id, _ARTICLES.c.site_id)
+                .where(_ARTICLES.c.text_hash == page.text_hash)
+                .order_by(_ARTICLES.c.id)
+            ).all()
+            twin_id = next((row.id for row in same_text if row.site_id == site_id), None)
+            if twin_id is not None:
+                twin = session.get_one(Article, twin_id)
                 new = _record_urls(session, twin.id, site_id, urls, page, kind="alias")
                 if page.canonical_declared:
                     # The site names this URL as the text's own: the twin was stored first under
                     # a URL that named none (an old slug from a stale cache), or named another.
                     _make_canonical(session, twin, page.canonical_url)
                 return StoreResult("alias", twin.id, twin.cluster_id, new, twin.original_id)
-            return self._insert(session, page, site_id, urls)
+            return self._insert(session, page, site_id, urls, copies=bool(same_text))
 
-    def _insert(self, session: Session, page: Page, site_id: int, urls: list[str]) -> StoreResult:
-        record = page.record
-        article = Article(
-            site_id=site_id,
-            canonical_url=page.canonical_url,
-            first_fetched_at=page.fetched_at,
-            last_fetched_at=page.fetched_at,
-            last_changed_at=page.fetched_at,
-            **_article_fields(record, page.text_hash),
-        )
-        session.add(article)
-        session.flush()
-        new = _record_urls(session, article.id, site_id, urls[:1], page, kind="canonical")
-        new += _record_urls(session, article.id, site_id, urls[1:], page, kind="alias")
-        session.add(_revision(article.id, page))
-        self._apply_tags(session, article.id, page)
-        if self._cluster_index is not None and page.signature is not None:
-            article.cluster_id = self._cluster_index.assign_cluster(
-                session, article.id, page.signature
+    def _insert(
+        self, session: Session, page: Page, site_id: int, urls: list[str], *, copies: bool
+    ) -> StoreResult:
+        """A new article: `copies` says whether other sites' articles have its text."""
+        conn = session.connection()
+        versions: dict[str, Any] = {}
+        if page.tags is not None:
+            versions["taxonomy_version"] = page.taxonomy_version or ""
+        if page.regions is not None:
+            versions["gazetteer_version"] = page.gazetteer_version or ""
+        article_id: int = conn.execute(
+            insert(_ARTICLES).values(
+                site_id=site_id,
+                canonical_url=page.canonical_url,
+                first_fetched_at=page.fetched_at,
+                last_fetched_at=page.fetched_at,
+                last_changed_at=page.fetched_at,
+                **_article_fields(page.record, page.text_hash),
+                **versions,
             )
-        original = relink_copies(session, page.text_hash)
-        return StoreResult(
-            "new", article.id, article.cluster_id, new, _copy_of(article.id, original)
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(_URLS),
+            [
+                _url_values(article_id, site_id, url, page, "canonical" if n == 0 else "alias")
+                for n, url in enumerate(urls)
+            ],
         )
+        conn.execute(insert(_REVISIONS).values(_revision_values(article_id, page)))
+        if page.tags:
+            rows = tag_values(article_id, page.tags, versions["taxonomy_version"])
+            conn.execute(insert(_TAGS), rows)
+        if page.regions:
+            conn.execute(
+                insert(ArticleRegion.__table__),
+                region_values(article_id, page.regions, versions["gazetteer_version"]),
+            )
+        cluster_id = None
+        if self._cluster_index is not None and page.signature is not None:
+            cluster_id = self._cluster_index.assign_cluster(session, article_id, page.signature)
+        # With no other article of this text (looked up under this transaction's lock) the new
+        # one is its own original and there is nothing to relink.
+        original = relink_copies(session, page.text_hash) if copies else article_id
+        return StoreResult("new", article_id, cluster_id, urls, _copy_of(article_id, original))
 
     def _refetch(
         self,
@@ -267,24 +315,28 @@ def replace_tags(
 ) -> None:
     """Make `tags` the article's tags, produced by taxonomy `version`."""
     session.execute(delete(ArticleTag).where(ArticleTag.article_id == article_id))
-    session.add_all(tag_rows(article_id, tags, version))
+    if rows := tag_values(article_id, tags, version):
+        session.connection().execute(insert(_TAGS), rows)
     session.execute(
         update(Article).where(Article.id == article_id).values(taxonomy_version=version)
     )
 
 
-def tag_rows(article_id: int, tags: Iterable[TagResult], version: str) -> list[ArticleTag]:
+def tag_values(
+    article_id: int, tags: Iterable[TagResult], version: str
+) -> list[dict[str, Any]]:
+    """`article_tags` rows for a Core insert."""
     return [
-        ArticleTag(
-            article_id=article_id,
-            tag=t.tag,
-            match_count=t.match_count,
-            matched_terms=list(t.matched_terms),
-            in_title=t.in_title,
-            in_body=t.in_body,
-            score=t.score,
-            taxonomy_version=version,
-        )
+        {
+            "article_id": article_id,
+            "tag": t.tag,
+            "match_count": t.match_count,
+            "matched_terms": list(t.matched_terms),
+            "in_title": t.in_title,
+            "in_body": t.in_body,
+            "score": t.score,
+            "taxonomy_version": version,
+        }
         for t in tags
     ]
 
@@ -302,16 +354,20 @@ def _article_fields(record: ArticleRecord, text_hash: str) -> dict[str, Any]:
 
 
 def _revision(article_id: int, page: Page) -> ArticleRevision:
-    return ArticleRevision(
-        article_id=article_id,
-        fetched_at=page.fetched_at,
-        fetched_url=page.fetched_url,
-        title=page.record.title,
-        text=page.record.text,
-        text_hash=page.text_hash,
-        raw_html_gz=compress_html(page.raw_html),
-        http_encoding=page.http_encoding,
-    )
+    return ArticleRevision(**_revision_values(article_id, page))
+
+
+def _revision_values(article_id: int, page: Page) -> dict[str, Any]:
+    return {
+        "article_id": article_id,
+        "fetched_at": page.fetched_at,
+        "fetched_url": page.fetched_url,
+        "title": page.record.title,
+        "text": page.record.text,
+        "text_hash": page.text_hash,
+        "raw_html_gz": compress_html(page.raw_html),
+        "http_encoding": page.http_encoding,
+    }
 
 
 def _make_canonical(session: Session, article: Article, url: str) -> None:
@@ -354,23 +410,26 @@ def _text_read_from_view(session: Session, article_id: int) -> bool:
 def _record_urls(
     session: Session, article_id: int, site_id: int, urls: Iterable[str], page: Page, *, kind: str
 ) -> list[str]:
-    added = []
-    for url in urls:
-        session.add(
-            ArticleUrl(
-                article_id=article_id,
-                site_id=site_id,
-                url=url,
-                kind=kind,
-                etag=page.etag,
-                last_modified=page.last_modified,
-                first_seen_at=page.fetched_at,
-                last_seen_at=page.fetched_at,
-            )
+    added = list(urls)
+    if added:
+        session.flush()  # an ORM change to the article must not follow its URL rows
+        session.connection().execute(
+            insert(_URLS), [_url_values(article_id, site_id, url, page, kind) for url in added]
         )
-        added.append(url)
-    session.flush()
     return added
+
+
+def _url_values(article_id: int, site_id: int, url: str, page: Page, kind: str) -> dict[str, Any]:
+    return {
+        "article_id": article_id,
+        "site_id": site_id,
+        "url": url,
+        "kind": kind,
+        "etag": page.etag,
+        "last_modified": page.last_modified,
+        "first_seen_at": page.fetched_at,
+        "last_seen_at": page.fetched_at,
+    }
 
 
 def _unique(urls: Iterable[str]) -> list[str]:
@@ -378,11 +437,15 @@ def _unique(urls: Iterable[str]) -> list[str]:
 
 
 def compress_html(raw: bytes) -> bytes:
-    # mtime=0 keeps the bytes reproducible: the same page compresses to the same blob. Level 3:
-    # on the real pages of bench/throughput_bench.py it costs half of level 6's CPU (3.8 vs
-    # 7.9 ms a page, the store's largest single cost) for blobs 12% larger.
-    return gzip.compress(raw, compresslevel=3, mtime=0)
+    # Zstandard level 1: on the real pages of bench/throughput_bench.py (172 kB a page) it costs
+    # a quarter of gzip level 3's CPU (0.44 vs 1.73 ms a page, then the store's largest single
+    # cost) for blobs 5% smaller. Frames carry no timestamp: the same page compresses to the same
+    # blob.
+    return zstd.compress(raw, 1)
 
 
 def decompress_html(blob: bytes) -> bytes:
-    return gzip.decompress(blob)
+    """The page's bytes from `raw_html_gz`: a Zstandard frame, or gzip in rows stored before."""
+    if blob[:2] == _GZIP_MAGIC:
+        return gzip.decompress(blob)
+    return zstd.decompress(blob)
