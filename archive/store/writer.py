@@ -19,11 +19,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import delete, insert, select, update
-
-try:  # the standard library's from Python 3.14; before, its backport (a Scrapy dependency)
-    from compression import zstd  # type: ignore[import-not-found]
-except ImportError:
-    from backports import zstd  # type: ignore[no-redef]
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,7 +43,6 @@ _ARTICLES = Article.__table__
 _URLS = ArticleUrl.__table__
 _REVISIONS = ArticleRevision.__table__
 _TAGS = ArticleTag.__table__
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class TagResult(Protocol):
@@ -437,15 +431,11 @@ def _unique(urls: Iterable[str]) -> list[str]:
 
 
 def compress_html(raw: bytes) -> bytes:
-    # Zstandard level 1: on the real pages of bench/throughput_bench.py (172 kB a page) it costs
-    # a quarter of gzip level 3's CPU (0.44 vs 1.73 ms a page, then the store's largest single
-    # cost) for blobs 5% smaller. Frames carry no timestamp: the same page compresses to the same
-    # blob.
-    return zstd.compress(raw, 1)
+    # mtime=0 keeps the bytes reproducible: the same page compresses to the same blob. Level 3:
+    # on the real pages of bench/throughput_bench.py it costs half of level 6's CPU (3.8 vs
+    # 7.9 ms a page, the store's largest single cost) for blobs 12% larger.
+    return gzip.compress(raw, compresslevel=3, mtime=0)
 
 
 def decompress_html(blob: bytes) -> bytes:
-    """The page's bytes from `raw_html_gz`: a Zstandard frame, or gzip in rows stored before."""
-    if blob[:2] == _GZIP_MAGIC:
-        return gzip.decompress(blob)
-    return zstd.decompress(blob)
+    return gzip.decompress(blob)
