@@ -7,6 +7,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# Two pytest-xdist workers (CI has 2 cores): much of the suite waits on crawl processes, brokers
+# and servers. --dist loadscope keeps each module in one worker, so a module's shared crawl is
+# made once. `make test PYTEST_ARGS=` runs it in one process.
+PYTEST_ARGS ?= -n 2 --dist loadscope
 
 .PHONY: install install-test demo crawl test test-postgres lint bench clean
 

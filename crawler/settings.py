@@ -137,6 +137,9 @@ WARTA_PROGRESS_INTERVAL_SECONDS = 0.25
 WARTA_BROKER_URL = os.environ.get("WARTA_BROKER_URL", "")
 # A task unacknowledged this long is handed out again; 0: the crawl timeout plus an hour.
 WARTA_BROKER_VISIBILITY_TIMEOUT_SECONDS = 0
+# How often a worker looks for tasks past that timeout; 0: kombu's default (a Redis scan
+# about every 100 s).
+WARTA_BROKER_RESTORE_INTERVAL_SECONDS = 0
 # A task whose site is locked by another crawl is tried again this much later, this many times.
 WARTA_CLUSTER_RETRY_SECONDS = 300
 WARTA_CLUSTER_MAX_RETRIES = 12

@@ -162,11 +162,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, backend))
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
-    report = yield
-    backend = _backend_of(item) or "no database"
-    figures = _BACKEND_RESULTS[backend]
+def _backend_of_report(report: pytest.TestReport) -> str:
+    # The markers added above are in the report's keywords; reports (unlike items) reach the
+    # controlling process when pytest-xdist runs the tests in workers.
+    for backend in ("postgresql", "sqlite"):
+        if backend in report.keywords:
+            return backend
+    return "no database"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    figures = _BACKEND_RESULTS[_backend_of_report(report)]
     figures["seconds"] += report.duration
     if report.when == "call" and report.passed:
         figures["passed"] += 1
@@ -174,7 +180,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         figures["failed"] += 1
     elif report.skipped and report.when in ("setup", "call"):
         figures["skipped"] += 1
-    return report
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]

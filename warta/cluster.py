@@ -57,6 +57,19 @@ def visibility_timeout(settings: BaseSettings) -> int:
     return int(max(crawl_timeout, 0) or DEFAULT_CRAWL_TIMEOUT_SECONDS) + 3600
 
 
+def transport_options(settings: BaseSettings) -> dict[str, int]:
+    """The Redis transport's options: the visibility timeout and, when set, how often a worker
+    looks for tasks whose timeout has passed."""
+    options = {"visibility_timeout": visibility_timeout(settings)}
+    # kombu looks every 10 s but scans Redis on every 10th look only, so a task is handed out
+    # again up to ~100 s after its timeout: nothing beside an hour's timeout, but most of the
+    # wait with a short one (tests, or a deployment whose crawls are short).
+    restore = settings.getint("WARTA_BROKER_RESTORE_INTERVAL_SECONDS", 0)
+    if restore > 0:
+        options |= {"unacked_restore_interval": restore, "unacked_restore_throttle": 1}
+    return options
+
+
 def make_app(settings: BaseSettings) -> Celery:
     broker_url = str(settings.get("WARTA_BROKER_URL") or "")
     if not broker_url:
@@ -73,7 +86,7 @@ def make_app(settings: BaseSettings) -> Celery:
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": visibility_timeout(settings)},
+        broker_transport_options=transport_options(settings),
     )
     app.task(
         name=TASK_NAME,

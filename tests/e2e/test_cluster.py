@@ -84,16 +84,12 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 class Cluster:
     """Workers and a daemon as an operator starts them: `warta` processes with -s settings."""
 
-    def __init__(self, broker_url: str, db_url: str, registry: Path, logs: Path,
-                 **settings: str) -> None:
-        crawl = ["{python}", "-m", "scrapy", "crawl", "{site}"]
-        for key, value in {**LOCAL_WEB_SETTINGS, **settings}.items():
-            crawl += ["-s", f"{key}={value}"]
+    def __init__(self, broker_url: str, db_url: str, registry: Path, logs: Path) -> None:
         self.settings = {
             "WARTA_BROKER_URL": broker_url,
             "WARTA_DATABASE_URL": db_url,
             "WARTA_SITES_FILE": str(registry),
-            "WARTA_CRAWL_COMMAND": shlex.join(crawl),
+            "WARTA_CRAWL_COMMAND": self.crawl_command(),
             "WARTA_CLUSTER_RETRY_SECONDS": "3",
             # The crawls' own log files, kept with the test's (default: logs/ in the repo).
             "WARTA_LOG_DIR": str(logs / "crawls"),
@@ -101,6 +97,14 @@ class Cluster:
         self.logs = logs
         self.workers: list[subprocess.Popen[bytes]] = []
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}
+
+    @staticmethod
+    def crawl_command(**settings: str) -> str:
+        """A worker's WARTA_CRAWL_COMMAND: `scrapy crawl` with the local web's settings."""
+        crawl = ["{python}", "-m", "scrapy", "crawl", "{site}"]
+        for key, value in {**LOCAL_WEB_SETTINGS, **settings}.items():
+            crawl += ["-s", f"{key}={value}"]
+        return shlex.join(crawl)
 
     def argv(self, *args: str, **extra: str) -> list[str]:
         argv = [sys.executable, "-m", "warta.cli", *args]
@@ -201,24 +205,33 @@ def test_a_killed_workers_site_is_crawled_again_by_the_other(  # type: ignore[no
 ) -> None:
     db_url, factory = archive
     with SampleWeb() as web:
-        # Slow pages so the crawl is still running when its worker is killed; a short visibility
-        # timeout (still longer than a crawl) so the broker hands the task out again soon.
         cluster = Cluster(f"{redis_url}/1", db_url, web.registry_toml(tmp_path / "sites.toml"),
-                          tmp_path, DOWNLOAD_DELAY="0.5")
-        timeout = {"WARTA_BROKER_VISIBILITY_TIMEOUT_SECONDS": "60"}
+                          tmp_path)
+        # The first worker alone takes the task, and crawls slowly (DOWNLOAD_DELAY) so the crawl
+        # is still running when the worker is killed. The other crawls at full speed, so a short
+        # visibility timeout (longer than the kill takes, and than its crawl) suffices; it looks
+        # for the overdue task every second instead of kombu's ~100 s.
+        timeout = {"WARTA_BROKER_VISIBILITY_TIMEOUT_SECONDS": "30",
+                   "WARTA_BROKER_RESTORE_INTERVAL_SECONDS": "1"}
         try:
-            workers = [cluster.start_worker(**timeout), cluster.start_worker(**timeout)]
+            victim = cluster.start_worker(
+                WARTA_CRAWL_COMMAND=cluster.crawl_command(DOWNLOAD_DELAY="0.5"), **timeout
+            )
             cluster.enqueue(KILLED_SITE)
 
             def lock_holder_pid() -> int | None:
                 with factory() as session:
                     holder = session.scalar(select(SiteLock.holder))
-                stored = stored_urls(factory)
-                return int(holder.rpartition(":")[2]) if holder and stored else None
+                return int(holder.rpartition(":")[2]) if holder else None
 
-            crawl_pid = int(wait_for(lock_holder_pid, 120, "the crawl to store an article"))  # type: ignore[arg-type]
+            def crawling_and_stored() -> int | None:
+                return lock_holder_pid() if stored_urls(factory) else None
+
+            wait_for(lock_holder_pid, 120, "the first worker's crawl to start")
+            cluster.start_worker(**timeout)  # the other worker, now that the task is taken
+            crawl_pid = int(wait_for(crawling_and_stored, 120, "the crawl to store an article"))  # type: ignore[arg-type]
             parent = int(Path(f"/proc/{crawl_pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            [victim] = [w for w in workers if w.pid == parent]
+            assert parent == victim.pid  # the crawl is the first worker's
             victim.send_signal(signal.SIGKILL)
             victim.wait()
             stored_when_killed = len(stored_urls(factory))

@@ -1,5 +1,9 @@
 """No page can stall a crawl: real `scrapy crawl` runs against pages that are huge or costly to
-extract, and a SIGTERM that arrives while a page is being extracted."""
+extract, and a SIGTERM that arrives while a page is being extracted.
+
+On SQLite only: the bounds are the extraction pool's, the same on either backend (the PostgreSQL
+variants of the store, the lock and the run record are in test_crawl_sampleweb,
+test_crawl_lifecycle and test_store)."""
 
 from __future__ import annotations
 
@@ -14,8 +18,6 @@ from sqlalchemy import select
 
 from archive.store.db import make_engine, session_factory
 from archive.store.models import Article, CrawlRun, FetchState, SiteLock
-from archive.store.schema import upgrade
-from tests.conftest import ArchiveFactory
 from tests.e2e.crawling import LOCAL_WEB_SETTINGS, REPO_ROOT, scrapy_crawl
 from tests.e2e.heavyweb import article_page, gallery_page, serve
 
@@ -39,10 +41,9 @@ def archive_state(db_url: str) -> tuple[set[str], dict[str, str | None], list[Cr
 
 
 def test_huge_and_costly_pages_are_rejected_and_the_crawl_goes_on(
-    tmp_path: Path, new_archive: ArchiveFactory
+    tmp_path: Path, sqlite_db_url: str
 ) -> None:
-    db_url = new_archive(migrated=False)
-    upgrade(db_url)
+    db_url = sqlite_db_url
     huge = gallery_page(110_000)
     assert len(huge) > 12 * 2**20 * 0.95
     pages = {**ARTICLES, HUGE: huge, COSTLY: gallery_page(8_000, seed=2)}
@@ -67,10 +68,9 @@ def test_huge_and_costly_pages_are_rejected_and_the_crawl_goes_on(
 
 
 def test_sigterm_during_extraction_stops_the_crawl_within_the_bound(
-    tmp_path: Path, new_archive: ArchiveFactory
+    tmp_path: Path, sqlite_db_url: str
 ) -> None:
-    db_url = new_archive(migrated=False)
-    upgrade(db_url)
+    db_url = sqlite_db_url
     # Costly enough to keep a worker busy for far longer than the stop may take.
     pages = {**ARTICLES, COSTLY: gallery_page(60_000, seed=3)}
     with serve(pages) as web:
