@@ -110,7 +110,7 @@ def report_cycle(
         if after is not None:
             needed.append(after)
         when = f"night {night} ({after} nights after night 3)" if night else "NOT captured"
-        print(f"  {edit.site:<18}{when:<34}{edit.url}")
+        print(f"  {edit.site:<18}{when:<36}{edit.url}")
         by_site.setdefault(edit.site, []).append({"url": edit.url, "night": night})
     if not missed:
         print("  none: night 3 captured every edit")

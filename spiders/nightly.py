@@ -9,8 +9,8 @@ The rules (issue 11):
 - Validators are judged by a crawl's evidence: more article pages answered a conditional
   request with a 200 and the same text than answered 304 means noisy. On a noisy site articles
   are not requested conditionally and a listing that changed (it always does there) makes only
-  its newest articles refetched, within half the night's budget; the judgement is re-examined
-  once a revalidation cycle.
+  its newest articles refetched, half the night's budget on top of the rolling share; the
+  judgement is re-examined once a revalidation cycle.
 - Revalidation (refetching an archived article without a change signal) is budgeted per night
   as a share of the site's archive, so the whole archive is re-checked about once per
   `revalidate_cycle` (WARTA_REVALIDATE_CYCLE_DAYS), within a floor and a ceiling: that share
