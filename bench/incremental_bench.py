@@ -21,7 +21,10 @@ daemon does) into one fresh archive, four nights, the site clock moving a day be
 5. night 5 — a week on, nothing new: the weekly deep pass is due (run with
    `-s WARTA_DEEP_PASS_DAYS=0`, the nights being minutes apart), so sites without a sitemap or
    REST API page their listings to full depth; its capture check is night 4's backdated posts
-   again (those a sitemap or the REST API could not reveal on night 4 itself).
+   again (those a sitemap or the REST API could not reveal on night 4 itself);
+6. the cycle (`--cycle`, on by default for `--web regional`): ordinary nights, crawling only the
+   sites with an edit of night 3 still missing, until the rolling revalidation has caught every
+   one, at most WARTA_REVALIDATE_CYCLE_DAYS + 1 nights (bench/incremental_cycle.py).
 
 Per night: requests and body bytes from the web's own request log (304s carry 0 bytes), the
 share of night 1's bytes, 304s, conditional requests, 404s and *repeated* 404s (a path that
@@ -58,6 +61,7 @@ from archive.reading.reports import article_states  # noqa: E402
 from archive.store.db import make_engine, session_factory  # noqa: E402
 from archive.store.models import CrawlRun  # noqa: E402
 from archive.store.schema import upgrade  # noqa: E402
+from bench.incremental_cycle import EditWatch, is_captured, report_cycle, run_cycle  # noqa: E402
 from bench.incremental_webs import (  # noqa: E402
     BenchWeb,
     Change,
@@ -65,6 +69,7 @@ from bench.incremental_webs import (  # noqa: E402
     SampleBench,
     five_percent,
 )
+from crawler.settings import WARTA_REVALIDATE_CYCLE_DAYS  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 
@@ -204,11 +209,7 @@ def check_capture(
     for change in changes:
         holders = [u for u, (_, _, text) in after.items() if change.sentence in text]
         changed_urls.update(holders)
-        ok = len(holders) == 1
-        if ok and change.kind == "edit":
-            revisions = before.get(holders[0], ("", 0, ""))[1]
-            ok = after[holders[0]][1] == revisions + 1
-        if ok:
+        if is_captured(before, after, change):
             captured[change.kind] += 1
         else:
             missed.append(asdict(change) | {"holders": len(holders)})
@@ -315,12 +316,20 @@ def main() -> None:
         default="recent",
         help="edit among each site's 10 newest posts, or among all of them",
     )
+    parser.add_argument(
+        "--cycle",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="after the five nights, ordinary nights until the rolling revalidation has caught "
+        "every edit night 3 missed (default: on for --web regional)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--verbose", action="store_true", help="print every night's request log")
     args = parser.parse_args()
     if args.sites < 1 or args.articles < 30:
         parser.error("--sites must be at least 1 and --articles at least 30 (listing page 3)")
     rng = random.Random(args.seed)
+    cycle = args.web == "regional" if args.cycle is None else args.cycle
 
     work = OUT / f"incremental-{args.web}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     work.mkdir(parents=True)
@@ -334,6 +343,8 @@ def main() -> None:
     )
     missing: set[tuple[str, str]] = set()
     nights: list[Night] = []
+    watch: EditWatch | None = None
+    phase = None
     try:
         registry = web.registry_toml(work / "sites.toml")
         expected_first = web.article_count()
@@ -370,17 +381,30 @@ def main() -> None:
                 first_capture = (len(after), expected_first)
             else:
                 night.capture = check_capture(before, after, changes)
+            if index == 3:
+                watch = EditWatch(before, [c for c in changes if c.kind == "edit"])
+            if watch is not None:
+                watch.update(index, after)
             nights.append(night)
             print(f"{name}: {night.requests} requests, {night.bytes} bytes, {secs:.0f} s")
+        if cycle and watch is not None:
+            phase = run_cycle(
+                web, watch, int(WARTA_REVALIDATE_CYCLE_DAYS) + 1, len(plan) + 1,
+                lambda sites, night: crawl_all(sites, registry, db_url, work, night),
+                lambda: archived(db_url),
+            )  # fmt: skip
     finally:
         web.close()
     targets = report(web, nights, first_capture)
+    cycle_figures = None
+    if watch is not None and phase is not None:
+        cycle_figures = report_cycle(watch, phase, nights[0].bytes, WARTA_REVALIDATE_CYCLE_DAYS)
     print(f"\nlogs and archive: {work.relative_to(ROOT)}")
     if args.json:
         args.json.write_text(
             json.dumps(
                 {"web": web.label, "nights": [asdict(n) for n in nights], "targets": targets,
-                 "night1_archived": first_capture},
+                 "night1_archived": first_capture, "cycle": cycle_figures},
                 indent=2,
                 default=str,
             )

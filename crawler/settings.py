@@ -68,7 +68,8 @@ WARTA_INCREMENTAL = True
 # (conditionally where the site's validators are trusted), the longest unchecked first, so the
 # whole archive is re-checked about once every WARTA_REVALIDATE_CYCLE_DAYS; at least
 # WARTA_REVALIDATE_MIN, at most WARTA_REVALIDATE_MAX articles a night. The articles a changed
-# listing shows are refetched from the same budget where the site's validators are not known yet.
+# listing shows are refetched from the same budget where the site's validators are not known yet,
+# on top of it (half as many again, at most) where they are noisy.
 WARTA_REVALIDATE_CYCLE_DAYS = 30
 WARTA_REVALIDATE_MIN = 2
 WARTA_REVALIDATE_MAX = 200

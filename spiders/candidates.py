@@ -38,6 +38,7 @@ class CandidatePages:
     policy: incremental.Policy
     _seen_candidates: set[str]
     _undated_skips: set[str]
+    _requested_candidates: set[str]
     _discovery_fetches: dict[str, incremental.DiscoveryFetch]
 
     # Provided by NewsSpider.
@@ -244,6 +245,7 @@ class CandidatePages:
         if not self.should_fetch(url, lastmod=lastmod):
             self._inc("warta/not_fetched")
             return None
+        self._requested_candidates.add(url)
         return self.build_request(
             url,
             self.parse_page,

@@ -228,6 +228,28 @@ def is_transient_status(status: int | None) -> bool:
     return status is None or status >= 500 or status in (408, 425, 429)
 
 
+def rolling_picks(
+    known: Mapping[str, Known],
+    count: int,
+    fetched: Collection[str],
+    key: Callable[[str], str],
+) -> list[str]:
+    """The rolling revalidation's `count` articles: the stalest whose key (`key(url)`) this
+    crawl has not requested (`fetched`), oldest first.
+
+    Only what was requested is left out, not everything the crawl came across: a listing
+    shows its newest articles every night, and those it did not refetch (the listed
+    revalidation's allowance spent) were left out of the rolling order too, so an article
+    kept on the first listing page went unchecked for as long as it stayed there."""
+    picks: list[str] = []
+    for url in stalest_articles(known, count + len(fetched)):
+        if len(picks) >= count:
+            break
+        if key(url) not in fetched:
+            picks.append(url)
+    return picks
+
+
 def stalest_articles(known: Mapping[str, Known], count: int) -> list[str]:
     """The `count` archived articles fetched longest ago, oldest first.
 

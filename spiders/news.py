@@ -93,6 +93,8 @@ class NewsSpider(CandidatePages, SourcePages, ListingPages, scrapy.Spider):
         self.allowed_domains = list(self.site.hosts)
         self._seen_candidates: set[str] = set()
         self._undated_skips: set[str] = set()
+        # Candidates requested tonight (keys): what the rolling revalidation leaves out.
+        self._requested_candidates: set[str] = set()
         # Incremental state: empty `known` (no archive, first crawl, WARTA_INCREMENTAL off)
         # means a full crawl.
         self.known: dict[str, KnownUrl] = {}
@@ -412,20 +414,24 @@ class NewsSpider(CandidatePages, SourcePages, ListingPages, scrapy.Spider):
         yield request
 
     def _rolling_revalidation(self) -> list[Request]:
-        """What is left of the night's revalidation budget, spent on the archived articles
-        checked longest ago that this crawl has not fetched (conditionally where the site's
-        validators are trusted): bounded staleness where no signal exists."""
-        left = max(self.revalidation_budget - self.plan.revalidated, 0) if self.known else 0
+        """The night's rolling share of the revalidation budget (NightPlan.rolling_count),
+        spent on the archived articles checked longest ago that this crawl has not requested
+        (conditionally where the site's validators are trusted): bounded staleness where no
+        signal exists."""
+        left = self.plan.rolling_count(self.revalidation_budget) if self.known else 0
         if not left:
             return []
-        stalest = incremental.stalest_articles(self.known, left + len(self._seen_candidates))
+        picks = incremental.rolling_picks(
+            self.known,
+            left,
+            self._requested_candidates,
+            lambda url: discovery.canonicalize(url, self.site.strip_query_params),
+        )
         requests = []
-        for url in stalest:
+        for url in picks:
             key = discovery.canonicalize(url, self.site.strip_query_params)
-            if key in self._seen_candidates:
-                continue
             self._seen_candidates.add(key)
-            self.plan.revalidated += 1
+            self._requested_candidates.add(key)
             self._inc("warta/revalidate/rolling")
             requests.append(
                 self.build_request(
@@ -435,8 +441,6 @@ class NewsSpider(CandidatePages, SourcePages, ListingPages, scrapy.Spider):
                     cb_kwargs={"via": "revalidate", "published": None, "depth": None},
                 )
             )
-            if len(requests) >= left:
-                break
         return requests
 
     # --- pages ------------------------------------------------------------------------------------

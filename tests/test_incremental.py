@@ -558,3 +558,35 @@ def test_a_dated_source_decides_again_for_a_url_an_undated_one_skipped() -> None
     assert spider._candidate(EDITED, "sitemap", changed_at=datetime.now(UTC)) is None
     assert stat(spider, "warta/incremental/dated_later") == 1
     assert stat(spider, "warta/revalidate/listed_not_trusted") == 1
+
+
+def test_rolling_revalidation_takes_listed_articles_the_listing_did_not_refetch() -> None:
+    # Issue 11: a noisy site's listing shows its newest articles every night; those beyond the
+    # listed allowance were left out of the rolling order too (they had been "seen"), so an
+    # edit to one of them went unseen for as long as it stayed on the listing.
+    spider = make_spider()
+    spider.known = {
+        OLD.rstrip("/"): KnownUrl("article", LAST_NIGHT, None, None, OLD),
+        EDITED.rstrip("/"): KnownUrl("article", LAST_NIGHT - HOUR, None, None, EDITED),
+    }
+    spider.plan.memory.validators_trusted = False
+    spider.plan.memory.validators_checked_at = datetime.now(UTC)
+    spider._budget = 1  # half of it for listed articles: none
+    assert spider._candidate(EDITED, "listing", revalidate=True) is None
+    assert stat(spider, "warta/revalidate/listed_not_trusted") == 1
+    (rolled,) = spider._rolling_revalidation()
+    assert rolled.url == EDITED  # the stalest, though the listing showed it
+    assert stat(spider, "warta/revalidate/rolling") == 1
+
+
+def test_rolling_revalidation_leaves_out_what_the_crawl_requested() -> None:
+    spider = make_spider()
+    spider.known = {
+        OLD.rstrip("/"): KnownUrl("article", LAST_NIGHT, None, None, OLD),
+        EDITED.rstrip("/"): KnownUrl("article", LAST_NIGHT - HOUR, None, None, EDITED),
+    }
+    spider.plan.memory.validators_trusted = True
+    spider._budget = 1
+    assert spider._candidate(EDITED, "listing", revalidate=True) is not None
+    # The listed refetch (a free 304 where validators are trusted) leaves the rolling share whole.
+    assert [r.url for r in spider._rolling_revalidation()] == [OLD]

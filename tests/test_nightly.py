@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from archive.crawls.seen import KnownUrl
 from archive.crawls.site_memory import (
     CrawlLessons,
     SiteMemory,
@@ -20,6 +21,7 @@ from archive.crawls.site_memory import (
 )
 from archive.store.models import Site
 from spiders import wp_api
+from spiders.incremental import rolling_picks
 from spiders.nightly import NightlyPolicy, NightPlan, judge_validators, revalidation_budget
 
 NOW = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
@@ -73,6 +75,33 @@ def test_listed_articles_are_refetched_by_trust() -> None:
     # A noisy judgement older than the cycle is examined again.
     stale = SiteMemory(validators_trusted=False, validators_checked_at=NOW - timedelta(days=31))
     assert plan(stale, revalidate_cycle_days=30).validators_trusted is None
+
+
+def test_a_noisy_sites_whole_archive_is_rechecked_within_the_cycle() -> None:
+    # The benchmark's listings-only portal (issue 11): 200 articles, the 10 newest on a listing
+    # that "changes" every night (sidebars), nothing new posted, nights minutes apart. The
+    # listed revalidation takes the newest articles each night; the rolling one must still
+    # reach every other article within the cycle.
+    policy = NightlyPolicy(revalidate_cycle_days=30)
+    urls = [f"{H}read/{n}" for n in range(200)]  # newest first, fetched in that order
+    fetched = {url: NOW + timedelta(seconds=n) for n, url in enumerate(urls)}
+    budget = revalidation_budget(len(urls), policy)
+    for night in range(2, 32):
+        started = NOW + timedelta(minutes=10 * night)
+        memory = SiteMemory(validators_trusted=False, validators_checked_at=started)
+        tonight = NightPlan(memory, policy, started)
+        requested = set()
+        for url in urls[:10]:
+            if tonight.may_revalidate_listed(budget):
+                tonight.revalidated += 1
+                requested.add(url)
+        known = {url: KnownUrl("article", at) for url, at in fetched.items()}
+        rolled = rolling_picks(known, tonight.rolling_count(budget), requested, str)
+        assert len(rolled) == budget and not requested & set(rolled)
+        for n, url in enumerate(sorted(requested | set(rolled))):
+            fetched[url] = started + timedelta(seconds=n)
+    unchecked = [url for url, at in fetched.items() if at < NOW + timedelta(minutes=20)]
+    assert not unchecked, f"{len(unchecked)} articles not rechecked within 30 nights"
 
 
 def test_deep_pass_is_due_on_the_first_crawl_and_then_weekly() -> None:
