@@ -17,13 +17,14 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import (
     META_URL,
     examine_meta,
-    extract_author,
     extract_meta_json,
     extract_sitename,
     extract_title,
     extract_url,
 )
 from trafilatura.settings import Document
+
+from archive.extraction.author import find_author
 
 __all__ = [
     "TRAFILATURA_OPTIONS",
@@ -154,7 +155,7 @@ def _metadata(tree: HtmlElement, url: str, date_params: dict[str, Any]) -> Docum
     if not metadata.title:
         metadata.title = extract_title(tree)
     if not metadata.author:
-        metadata.author = extract_author(tree)
+        metadata.author = find_author(tree)
     if not metadata.url:
         metadata.url = extract_url(tree, url)
     metadata.date = find_date(tree, **{**date_params, "url": metadata.url})
