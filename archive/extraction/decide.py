@@ -157,7 +157,7 @@ def _extract(
         url,
         "\n\n".join([*byline_lines(raw_text), text]),
         hinted=hinted_published_at,
-        htmldate_result=extracted.date if extracted else None,
+        htmldate_quick=extracted.date_search if extracted else None,
         htmldate_search=lambda: library_date(tree),
     )
     if signals.media_page:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import suppress
 from contextvars import ContextVar
 from copy import deepcopy
@@ -56,7 +57,8 @@ class Extracted:
     author: str | None
     description: str | None
     sitename: str | None
-    date: str | None
+    date_search: Callable[[], str | None]
+    """htmldate's date of the page (`extensive_search` off), found when first asked."""
 
 
 def run_trafilatura(tree: HtmlElement, url: str) -> Extracted | None:
@@ -64,27 +66,26 @@ def run_trafilatura(tree: HtmlElement, url: str) -> Extracted | None:
     # trafilatura prunes the tree it is given (a copy it makes itself of a tree passed in); ours
     # needs a copy of our own only when layout tables are to be unwrapped first.
     own_copy = unwrapped_layout_tables(tree)
-    metadata = _metadata(
-        own_copy,
-        url,
-        {
-            # The text-wide search finds sidebar dates; pubdate reads the article text instead.
-            "extensive_search": False,
-            "original_date": True,
-            "min_date": "1995-01-01",
-            "max_date": (now + timedelta(days=2)).strftime("%Y-%m-%d"),
-        },
-    )
+    date_params = {
+        # The text-wide search finds sidebar dates; pubdate reads the article text instead.
+        "extensive_search": False,
+        "original_date": True,
+        "min_date": "1995-01-01",
+        "max_date": (now + timedelta(days=2)).strftime("%Y-%m-%d"),
+    }
+    metadata = _metadata(own_copy, url, date_params, with_date=False)
     document = _main_text(own_copy, url)
     if document is None:
         return None
+    page_url = metadata.url
     return Extracted(
         text=document.text or "",
         title=metadata.title,
         author=metadata.author,
         description=metadata.description,
         sitename=metadata.sitename,
-        date=metadata.date,
+        # htmldate searches a copy of the tree; trafilatura left ours as it was.
+        date_search=lambda: find_date(own_copy, **{**date_params, "url": page_url}),
     )
 
 
@@ -139,7 +140,9 @@ def _main_text(tree: HtmlElement, url: str) -> Document | None:
     return None if document is None or isinstance(document, dict) else document
 
 
-def _metadata(tree: HtmlElement, url: str, date_params: dict[str, Any]) -> Document:
+def _metadata(
+    tree: HtmlElement, url: str, date_params: dict[str, Any], *, with_date: bool = True
+) -> Document:
     """trafilatura's `extract_metadata` without the fields warta never reads.
 
     `bare_extraction(with_metadata=True)` also searches categories, tags and the licence, about
@@ -158,7 +161,8 @@ def _metadata(tree: HtmlElement, url: str, date_params: dict[str, Any]) -> Docum
         metadata.author = find_author(tree)
     if not metadata.url:
         metadata.url = extract_url(tree, url)
-    metadata.date = find_date(tree, **{**date_params, "url": metadata.url})
+    if with_date:  # run_trafilatura leaves it to Extracted.date_search, asked only if needed
+        metadata.date = find_date(tree, **{**date_params, "url": metadata.url})
     if not metadata.sitename:
         metadata.sitename = extract_sitename(tree)
     if metadata.sitename:
