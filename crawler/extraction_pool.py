@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
+from typing import Any
 
 from archive.extraction.records import Extraction, Reject
 from crawler.extraction_worker import TIMEOUT_REASON, ExtractionJob, JobResult, run_job, serve
@@ -75,6 +76,17 @@ def default_pool_size() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
+
+
+def pool_from_settings(settings: Any) -> ExtractionPool:
+    """The pool the settings describe (WARTA_EXTRACT_*): the crawl's and `warta reextract`'s."""
+    return ExtractionPool(
+        settings.getint("WARTA_EXTRACT_WORKERS") or default_pool_size(),
+        cpu_budget=settings.getfloat("WARTA_EXTRACT_CPU_SECONDS"),
+        memory_limit_bytes=settings.getint("WARTA_EXTRACT_MEMORY_MB") * 2**20,
+        max_jobs_per_worker=settings.getint("WARTA_EXTRACT_MAX_PAGES_PER_WORKER"),
+        shutdown_grace=settings.getfloat("WARTA_EXTRACT_SHUTDOWN_GRACE_SECONDS"),
+    )
 
 
 class _Worker:

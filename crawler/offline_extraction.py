@@ -16,7 +16,7 @@ from scrapy.settings import BaseSettings
 
 from archive.extraction.records import Extraction, Reject
 from archive.reprocess.reextract import StoredPage
-from crawler.extraction_pool import ExtractionPool, Status, default_pool_size
+from crawler.extraction_pool import Status, pool_from_settings
 from crawler.extraction_worker import ExtractionJob
 
 
@@ -25,13 +25,7 @@ class BoundedExtractor:
 
     def __init__(self, settings: BaseSettings) -> None:
         self._loop = asyncio.new_event_loop()
-        self._pool = ExtractionPool(
-            settings.getint("WARTA_EXTRACT_WORKERS") or default_pool_size(),
-            cpu_budget=settings.getfloat("WARTA_EXTRACT_CPU_SECONDS"),
-            memory_limit_bytes=settings.getint("WARTA_EXTRACT_MEMORY_MB") * 2**20,
-            max_jobs_per_worker=settings.getint("WARTA_EXTRACT_MAX_PAGES_PER_WORKER"),
-            shutdown_grace=settings.getfloat("WARTA_EXTRACT_SHUTDOWN_GRACE_SECONDS"),
-        )
+        self._pool = pool_from_settings(settings)
 
     def __enter__(self) -> BoundedExtractor:
         async def start() -> None:

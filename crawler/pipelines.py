@@ -35,7 +35,7 @@ from archive.store.db import error_kind, is_transient, make_engine, session_fact
 from archive.store.writer import ArchiveStore, Page
 from archive.tagging import Tagger, load_taxonomy
 from archive.tagging.regions import RegionTagger
-from crawler.extraction_pool import ExtractionPool, default_pool_size
+from crawler.extraction_pool import pool_from_settings
 from crawler.extraction_worker import ExtractionJob
 
 if TYPE_CHECKING:
@@ -91,13 +91,7 @@ class ExtractPipeline:
         settings = crawler.settings
         self.min_text_chars = settings.getint("WARTA_MIN_TEXT_CHARS")
         self.min_text_chars_structured = settings.getint("WARTA_MIN_TEXT_CHARS_STRUCTURED")
-        self.pool = ExtractionPool(
-            settings.getint("WARTA_EXTRACT_WORKERS") or default_pool_size(),
-            cpu_budget=settings.getfloat("WARTA_EXTRACT_CPU_SECONDS"),
-            memory_limit_bytes=settings.getint("WARTA_EXTRACT_MEMORY_MB") * 2**20,
-            max_jobs_per_worker=settings.getint("WARTA_EXTRACT_MAX_PAGES_PER_WORKER"),
-            shutdown_grace=settings.getfloat("WARTA_EXTRACT_SHUTDOWN_GRACE_SECONDS"),
-        )
+        self.pool = pool_from_settings(settings)
         self.watch: LoopingCall | None = None
         self.engine_was_running = False
 

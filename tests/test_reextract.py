@@ -16,21 +16,28 @@ from tests.e2e.heavyweb import gallery_page
 from warta.config import project_settings
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
+URL = "http://sumsel.example.go.id/berita/412-kampung-kb.html"
 
 
-def test_reextract_rebuilds_texts_from_the_kept_raw_pages(writer) -> None:  # type: ignore[no-untyped-def]
+def store_with_old_text(writer, **page_fields: object) -> tuple[ArchiveStore, str]:  # type: ignore[no-untyped-def]
+    """The Joomla page stored as an older extractor might have: with page furniture left in.
+    Returns the store and the text today's extractor gives."""
     raw = (PAGES / "sumsel_joomla_kampung_kb_cp1252.html").read_bytes()
-    url = "http://sumsel.example.go.id/berita/412-kampung-kb.html"
-    record = extract(raw, url).article
+    record = extract(raw, URL).article
     assert record is not None
     good_text = record.text
-    # As an older extractor might have stored it: with page furniture left in.
     record.text = good_text + "\n\nStatistik Pengunjung\n\nHits: 3716"
     store = ArchiveStore(writer)
     store.ensure_site(SiteInfo("bkkbn-sumsel", "http://sumsel.example.go.id/", "Sumatera Selatan"))
-    store.save(Page(site="bkkbn-sumsel", fetched_url=url, canonical_url=url, record=record,
+    store.save(Page(site="bkkbn-sumsel", fetched_url=URL, canonical_url=URL, record=record,
                     text_hash=text_hash(record.text), raw_html=raw, fetched_at=datetime.now(UTC),
-                    regions=[], gazetteer_version="regions-of-the-old-text"))
+                    **page_fields))  # type: ignore[arg-type]
+    return store, good_text
+
+
+def test_reextract_rebuilds_texts_from_the_kept_raw_pages(writer) -> None:  # type: ignore[no-untyped-def]
+    _, good_text = store_with_old_text(writer, regions=[],
+                                       gazetteer_version="regions-of-the-old-text")
 
     stats = reextract_all(writer)
     assert (stats.articles, stats.changed, stats.kept) == (1, 1, 0)
@@ -69,16 +76,7 @@ def test_reextract_writes_the_date_fields(writer) -> None:  # type: ignore[no-un
 def test_reextract_bounds_every_page_like_a_crawl(writer) -> None:  # type: ignore[no-untyped-def]
     """A stored page that overruns the extraction budget is left as stored; the others are
     rebuilt (the pass runs in the crawl's worker pool, not unbounded in process)."""
-    raw = (PAGES / "sumsel_joomla_kampung_kb_cp1252.html").read_bytes()
-    url = "http://sumsel.example.go.id/berita/412-kampung-kb.html"
-    record = extract(raw, url).article
-    assert record is not None
-    good_text = record.text
-    record.text = good_text + "\n\nStatistik Pengunjung\n\nHits: 3716"
-    store = ArchiveStore(writer)
-    store.ensure_site(SiteInfo("bkkbn-sumsel", "http://sumsel.example.go.id/", "Sumatera Selatan"))
-    store.save(Page(site="bkkbn-sumsel", fetched_url=url, canonical_url=url, record=record,
-                    text_hash=text_hash(record.text), raw_html=raw, fetched_at=datetime.now(UTC)))
+    store, good_text = store_with_old_text(writer)
     # A gallery of thousands of small blocks: several seconds of CPU, far over a 1 s budget
     # that the ordinary page stays far below.
     gallery_url = "http://sumsel.example.go.id/galeri/413-foto-kegiatan.html"
@@ -94,4 +92,4 @@ def test_reextract_bounds_every_page_like_a_crawl(writer) -> None:  # type: igno
     assert stats.rejected == {"extraction-timeout": 1}
     with writer() as session:
         texts = {a.canonical_url: a.text for a in session.scalars(select(Article))}
-    assert texts == {url: good_text, gallery_url: "Foto kegiatan kader."}
+    assert texts == {URL: good_text, gallery_url: "Foto kegiatan kader."}
