@@ -89,7 +89,10 @@ def test_pages_are_extracted_in_worker_processes() -> None:
     titles = {o.extraction.article.title for o in outcomes if o.extraction and o.extraction.article}
     assert titles == {f"Kader Posyandu Desa {n} Ikuti Pelatihan Pencegahan Stunting"
                       for n in range(6)}
-    assert all(o.cpu_seconds > 0 for o in outcomes)
+    # The worker's CPU time per page is reported. A page now costs ~2 ms, and under load the
+    # process clock of a busy VM was seen to advance in steps, reading 0 for one page.
+    assert all(o.cpu_seconds >= 0 for o in outcomes)
+    assert sum(o.cpu_seconds for o in outcomes) > 0
     assert pool.restarts == 0
 
 
