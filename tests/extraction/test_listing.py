@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
 from archive.extraction import Reject, extract, extract_body_text
+from archive.extraction.listing import _plain_root_path
 from tests.extraction.pages import JOOMLA_BASE, fixture
 
 LISTING_URL = "https://sumexss.example/berita-daerah/"
@@ -55,3 +60,16 @@ def test_joomla_listing_page_with_two_teasers_is_rejected() -> None:
     body = fixture("sumsel_joomla_listing_page2_cp1252.html")
     result = extract(body, JOOMLA_BASE + "?hal=2")
     assert (result.reject_reason, result.details) == ("listing-page", {"why": "teaser-text"})
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["/a", "/a/", "/a?", "/a#", "/a?#", "/a?b#c", "/a#b?c", "/a//b", "/a/./b", "/a/../b",
+     "/.well-known/x", "/a;p", "/a b", "/a%20b", "/a?b=/../c", "/a#/../c", "/", "//x.com/a",
+     "/berita/2024/06/12/judul.html", "/a\\b", "/é", "/a?x=1&y=2"],
+)
+def test_root_relative_links_join_as_urljoin_joins_them(href: str) -> None:
+    base = "https://www.example.co.id/berita/2024/06/12/judul?x=1#c"
+    if (path := _plain_root_path(href)) is not None:
+        assert "https://www.example.co.id" + href == urljoin(base, href)
+        assert path == urlsplit(urljoin(base, href)).path
