@@ -91,11 +91,11 @@ def run_trafilatura(tree: HtmlElement, url: str) -> Extracted | None:
 
 # trafilatura's fallback cascade (`compare_extraction`: readability, then jusText) rescues pages
 # its own extractor under-reads, and costs about a fifth of warta's extraction on every page (it
-# re-prunes and re-reads the raw tree with regex XPaths). On the real-pages benchmark it changed
-# what warta keeps on 6 of 181 pages, each where the main extractor's text was short (under 250
-# characters) or structurally deficient (no paragraphs, or more tables than paragraphs: the case
-# where trafilatura itself takes readability's text whatever its length), plus one where it made
-# an 878-character article worse. So a main text at least this long, with paragraphs, skips it.
+# re-prunes and re-reads the raw tree with regex XPaths). On the 181 AEB pages it changed what
+# warta keeps on 6: five whose main text was under 250 characters, and an 878-character article
+# it made worse; on the 29 Indonesian pages, one whose main text was structurally deficient (no
+# paragraphs, or more tables than paragraphs: trafilatura then takes readability's text whatever
+# its length). So a main text at least this long, with paragraphs, skips it.
 # (trafilatura's `fast=True` is not the same: it also keeps teaser boxes, which cost a real
 # Indonesian page its precision.)
 RESCUE_BELOW_CHARS = 600
