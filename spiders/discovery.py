@@ -123,18 +123,17 @@ def modified_feed_url(home_url: str, page: int = 1) -> str:
     path, _, query = WORDPRESS_MODIFIED_FEED.partition("?")
     if page > 1:
         query += f"&paged={page}"
-    parts = urlsplit(home_url)
-    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+    return site_url(home_url, path, query)
 
 
 def is_modified_feed(url: str) -> bool:
     return WORDPRESS_MODIFIED_FEED in url
 
 
-def site_url(home_url: str, path: str) -> str:
-    """`path` on the home URL's origin (scheme, host and port kept exactly)."""
+def site_url(home_url: str, path: str, query: str = "") -> str:
+    """`path` (and `query`) on the home URL's origin (scheme, host and port kept exactly)."""
     parts = urlsplit(home_url)
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
 
 # --- URL building --------------------------------------------------------------------------------

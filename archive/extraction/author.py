@@ -26,9 +26,6 @@ def find_author(tree: HtmlElement) -> str | None:
     discarded: set[HtmlElement] = set()
     for expression in AUTHOR_DISCARD_XPATHS:
         discarded.update(element for element in expression(tree) if element.getparent() is not None)
-    if discarded:
-        # A match inside a discarded subtree goes with it; only the outermost ones matter.
-        discarded = {e for e in discarded if not any(a in discarded for a in e.iterancestors())}
     for expression in AUTHOR_XPATHS:
         for element in expression(tree):
             if element in discarded or any(a in discarded for a in element.iterancestors()):
