@@ -285,6 +285,10 @@ class NewsSpider(CandidatePages, SourcePages, ListingPages, scrapy.Spider):
             # costs headers, and a 200 to it says nothing. (Listings keep theirs: a 304 there
             # still saves a page, and a 200 costs nothing more.)
             headers = {}
+        if headers and kind == "listing" and self._deep_pass():
+            # A deep pass reads every listing to its end: a 304 for page 1 says nothing of a
+            # post backdated onto page 3, and would end the pass there.
+            headers = {}
         if headers:
             meta["handle_httpstatus_list"] = [*meta.get("handle_httpstatus_list", ()), 304]
             self._inc("warta/incremental/conditional")

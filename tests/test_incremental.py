@@ -6,6 +6,7 @@ The same logic against a changing web, with real crawls, is tests/e2e/test_incre
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.python.failure import Failure
 
 from archive.crawls.seen import KnownUrl, load_known_urls, record_fetch_state
+from archive.crawls.site_memory import SiteMemory
 from archive.store.db import make_engine, session_factory
 from archive.store.models import FetchState
 from archive.store.writer import ArchiveStore, SiteInfo
@@ -40,6 +42,7 @@ from spiders.incremental import (
 )
 from spiders.loader import build_spider_class
 from spiders.news import NewsSpider
+from spiders.nightly import NightlyPolicy, NightPlan
 from spiders.registry import SiteEntry
 
 NOW = datetime(2024, 6, 10, 18, 0, tzinfo=UTC)
@@ -590,3 +593,23 @@ def test_rolling_revalidation_leaves_out_what_the_crawl_requested() -> None:
     assert spider._candidate(EDITED, "listing", revalidate=True) is not None
     # The listed refetch (a free 304 where validators are trusted) leaves the rolling share whole.
     assert [r.url for r in spider._rolling_revalidation()] == [OLD]
+
+
+def test_a_deep_pass_reads_listings_without_validators(tmp_path: Any) -> None:
+    # Issue 11: a listing page 1 that has not changed answers 304, which ends its branch; on a
+    # deep-pass night that would leave a post backdated onto page 3 unfound.
+    spider = make_spider(f"sqlite:///{tmp_path / 'archive.db'}")
+    known_site(spider)
+    root = H + "category/kb/"
+    spider.known[root] = KnownUrl("discovery", LAST_NIGHT, '"l1"', None)
+    memory = SiteMemory(last_complete_crawl_at=LAST_NIGHT)
+    tonight = LAST_NIGHT + timedelta(days=1)
+    spider.plan = NightPlan(memory, NightlyPolicy(), tonight)  # no deep pass ever yet
+    assert spider.plan.deep_pass
+    assert b"If-None-Match" not in spider._listing_request(root, root, 1).headers
+    # An ordinary night keeps the conditional request: a 304 there saves the page.
+    spider.plan = NightPlan(
+        replace(memory, last_deep_pass_at=LAST_NIGHT), NightlyPolicy(), tonight
+    )
+    assert not spider.plan.deep_pass
+    assert spider._listing_request(root, root, 1).headers[b"If-None-Match"] == b'"l1"'
