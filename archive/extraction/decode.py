@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction, fromstring
-from trafilatura.utils import is_dubious_html, repair_faulty_html
+from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, is_dubious_html
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
 from archive.extraction.records import Extraction, Reject
@@ -40,7 +40,6 @@ _HTML_TAG = re.compile(
 )
 _PROLOG = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!doctype[^>]*>)*\s*<([A-Za-z][\w:.-]*)",
                      re.IGNORECASE | re.DOTALL)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SNIFF_BYTES = 4096
 
 
@@ -50,10 +49,16 @@ def read_page(body: bytes, http_encoding: str | None) -> HtmlElement | Extractio
         return Extraction.rejected(Reject.EMPTY)
     if kind := _binary_kind(body, http_encoding):
         return Extraction.rejected(Reject.NOT_HTML, kind=kind)
-    html = decode_html(body, http_encoding)
+    html, encoding = _decoded(body, http_encoding)
     if kind := _not_html_kind(html):
         return Extraction.rejected(Reject.NOT_HTML, kind=kind)
-    tree = parse_html(_CONTROL.sub("", html))
+    # Most pages are clean UTF-8 that needs none of the repairs: libxml2 then reads the bytes
+    # themselves, which skips two scans of the text for characters to strip (a third of
+    # read_page's CPU) and the re-reading of the decoded text as UCS-2/4.
+    if encoding == "utf-8" and _clean_bytes(body) and not _needs_repair(html):
+        tree = _parsed(body, html[:50].lower())
+    else:
+        tree = parse_html(html)
     if tree is None:
         return Extraction.rejected(Reject.NOT_HTML, kind="unparsable")
     return tree
@@ -75,9 +80,20 @@ _PARSER.set_element_class_lookup(
 
 
 def parse_html(html: str) -> HtmlElement | None:
-    """trafilatura's `load_html` for a decoded page, with warta's parser."""
+    """trafilatura's `load_html` for a decoded page, with warta's parser: the characters libxml2
+    rejects or warta drops (C0 controls, DEL, U+FFFE/U+FFFF) removed, a faulty doctype or
+    self-closing <html/> repaired (trafilatura's `repair_faulty_html`)."""
+    html = _STRIPPED.sub("", html)
     beginning = html[:50].lower()
-    html = repair_faulty_html(html, beginning)
+    if "doctype" in beginning:
+        firstline, _, rest = html.partition("\n")
+        html = DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + rest
+    if _self_closing_html(html):
+        html = FAULTY_HTML.sub(r"\1>", html, count=1)
+    return _parsed(html, beginning)
+
+
+def _parsed(html: str | bytes, beginning: str) -> HtmlElement | None:
     tree: HtmlElement | None = None
     try:
         tree = fromstring(html, parser=_PARSER)
@@ -85,14 +101,44 @@ def parse_html(html: str) -> HtmlElement | None:
         tree = None
     except Exception:  # lxml gives up on some pages; the bytes get a second chance below
         tree = None
-    if tree is None or len(tree) < 1:
+    if (tree is None or len(tree) < 1) and isinstance(html, str):
         try:
             tree = fromstring(html.encode("utf8", "surrogatepass"), parser=_PARSER)
         except Exception:
             return None
+    if tree is None:
+        return None
     if is_dubious_html(beginning) and len(tree) < 2:
         return None
     return tree
+
+
+# trafilatura's INVALID_XML_CHARS and warta's own (DEL), stripped in one pass.
+_STRIPPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_STRIPPED_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def _clean_bytes(body: bytes) -> bool:
+    """Whether UTF-8 `body` holds none of `_STRIPPED`'s characters (U+FFFE/U+FFFF are
+    EF BF BE/BF in UTF-8; the others are single bytes no multi-byte sequence contains)."""
+    return (
+        len(body.translate(None, _STRIPPED_BYTES)) == len(body)
+        and b"\xef\xbf\xbe" not in body
+        and b"\xef\xbf\xbf" not in body
+    )
+
+
+def _needs_repair(html: str) -> bool:
+    beginning = html[:50].lower()
+    if "doctype" in beginning and DOCTYPE_TAG.match(html.partition("\n")[0]):
+        return True
+    return _self_closing_html(html)
+
+
+def _self_closing_html(html: str) -> bool:
+    return any(
+        "<html" in line and line.endswith("/>") for line in html[:4096].splitlines()[:4]
+    )
 
 
 def _binary_kind(body: bytes, http_encoding: str | None) -> str | None:
@@ -132,19 +178,26 @@ def decode_html(body: bytes, http_encoding: str | None = None) -> str:
     candidate is the better evidence. Valid UTF-8 with non-ASCII text wins over a declared
     single-byte charset for the same reason.
     """
+    return _decoded(body, http_encoding)[0]
+
+
+def _decoded(body: bytes, http_encoding: str | None) -> tuple[str, str | None]:
+    """`decode_html`'s text and the encoding that decoded all of it cleanly (None after a BOM
+    or when no candidate did)."""
     bom_encoding, bom = read_bom(body)
     if bom_encoding:
-        return body[len(bom) :].decode(bom_encoding, "replace")
+        return body[len(bom) :].decode(bom_encoding, "replace"), None
     candidates = _declared_encodings(body, http_encoding)
-    if (not candidates or _single_byte(candidates[0])) and _is_multibyte_utf8(body):
-        return _decode(body, "utf-8")
-    for encoding in candidates:
-        if _decodes_cleanly(body, encoding):
-            return _decode(body, encoding)
-    for encoding in ("utf-8", "cp1252"):
-        if _decodes_cleanly(body, encoding):
-            return _decode(body, encoding)
-    return _decode(body, candidates[0] if candidates else "cp1252")
+    if (
+        (not candidates or _single_byte(candidates[0]))
+        and not body.isascii()
+        and (decoded := _clean_decode(body, "utf-8")) is not None
+    ):
+        return decoded
+    for encoding in dict.fromkeys((*candidates, "utf-8", "cp1252")):
+        if (decoded := _clean_decode(body, encoding)) is not None:
+            return decoded
+    return _decode(body, candidates[0] if candidates else "cp1252"), None
 
 
 def _declared_encodings(body: bytes, http_encoding: str | None) -> list[str]:
@@ -160,18 +213,21 @@ def _decode(body: bytes, encoding: str) -> str:
     return body.decode(encoding, "replace")
 
 
-def _decodes_cleanly(body: bytes, encoding: str) -> bool:
-    """True if the bytes are valid in `encoding`, allowing a character cut off at the end."""
+def _clean_decode(body: bytes, encoding: str) -> tuple[str, str | None] | None:
+    """The text and `encoding` if the bytes are valid in it (a character cut off at the end
+    allowed, then decoded as a replacement character), else None."""
     try:
-        decoder = codecs.getincrementaldecoder(encoding)("strict")
-        decoder.decode(body, final=False)
-    except (UnicodeError, LookupError):  # utf-16 raises UnicodeError itself
-        return False
-    return True
-
-
-def _is_multibyte_utf8(body: bytes) -> bool:
-    return not body.isascii() and _decodes_cleanly(body, "utf-8")
+        return body.decode(encoding), encoding
+    except LookupError:
+        return None
+    except UnicodeError:  # utf-16 raises UnicodeError itself
+        pass
+    try:
+        codecs.getincrementaldecoder(encoding)("strict").decode(body, final=False)
+    except (UnicodeError, LookupError):
+        return None
+    # Valid but for a cut-off last character: not all of it decoded cleanly.
+    return _decode(body, encoding), None
 
 
 def _single_byte(encoding: str) -> bool:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from contextlib import suppress
 from contextvars import ContextVar
-from copy import deepcopy
+from copy import copy, deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +15,9 @@ import trafilatura
 import trafilatura.core as trafilatura_core
 from htmldate import find_date
 from lxml.html import HtmlElement
+from trafilatura.external import compare_extraction
+from trafilatura.htmlprocessing import convert_tags, tree_cleaning
+from trafilatura.main_extractor import extract_content
 from trafilatura.metadata import (
     META_URL,
     examine_meta,
@@ -101,22 +104,50 @@ def run_trafilatura(tree: HtmlElement, url: str) -> Extracted | None:
 RESCUE_BELOW_CHARS = 600
 
 _rescue_below: ContextVar[int | None] = ContextVar("warta_rescue_below", default=None)
-_cascade = trafilatura_core.compare_extraction
+_prepare_tree = trafilatura_core._prepare_tree
+_extract_and_compare = trafilatura_core._extract_and_compare
 
 
-def _gated_cascade(
-    cleaned_tree: HtmlElement, raw_tree: HtmlElement, body: Any, text: str, options: Any
+@dataclass(frozen=True, slots=True)
+class _DeferredBackup:
+    """The cleaned, unconverted tree the cascade reads, made only if the cascade runs.
+
+    trafilatura copies the cleaned tree before converting its tags, for the cascade alone; made
+    when needed from the same raw tree (which nothing changes in between) it is the same tree.
+    """
+
+    tree: HtmlElement
+    options: Any
+
+    def make(self) -> HtmlElement:
+        return tree_cleaning(copy(self.tree), self.options)
+
+
+def _lean_prepare_tree(tree: HtmlElement, options: Any, url: str | None) -> tuple[Any, Any]:
+    """trafilatura's `_prepare_tree`, its backup deferred while `run_trafilatura` runs."""
+    if _rescue_below.get() is None:
+        return _prepare_tree(tree, options, url)
+    cleaned = convert_tags(tree_cleaning(copy(tree), options), options, url)
+    return cleaned, _DeferredBackup(tree, options)
+
+
+def _gated_extract_and_compare(
+    cleaned_tree: HtmlElement, backup: Any, tree: HtmlElement, options: Any
 ) -> tuple[Any, str]:
-    """trafilatura's `compare_extraction`, skipped for a main text warta can trust.
+    """trafilatura's main extractor, then its cascade unless the main text can be trusted.
 
-    Installed in trafilatura.core (which calls it by its module-global name) but engaged only
-    inside `run_trafilatura`: any other caller in the process (the benchmarks' plain-trafilatura
-    baseline) gets trafilatura's own behaviour.
+    Installed in trafilatura.core (which calls both by their module-global names) but engaged
+    only inside `run_trafilatura`: any other caller in the process (the benchmarks'
+    plain-trafilatura baseline) gets trafilatura's own behaviour. Skipping the cascade also
+    skips the two tree copies only it reads.
     """
     below = _rescue_below.get()
-    if below is not None and len(text) >= below and not _deficient(body):
+    if below is None or not isinstance(backup, _DeferredBackup):
+        return _extract_and_compare(cleaned_tree, backup, tree, options)
+    body, text = extract_content(cleaned_tree, options)
+    if options.fast or (len(text) >= below and not _deficient(body)):
         return body, text
-    return _cascade(cleaned_tree, raw_tree, body, text, options)
+    return compare_extraction(backup.make(), copy(tree), body, text, options)
 
 
 def _deficient(body: Any) -> bool:
@@ -126,7 +157,8 @@ def _deficient(body: Any) -> bool:
     )
 
 
-trafilatura_core.compare_extraction = _gated_cascade
+trafilatura_core._prepare_tree = _lean_prepare_tree
+trafilatura_core._extract_and_compare = _gated_extract_and_compare
 
 
 def _main_text(tree: HtmlElement, url: str) -> Document | None:
