@@ -82,10 +82,15 @@ def find_published_date(
         if meta is not None and dateline is not None:
             meta = _utc_meaning_local(meta, dateline, signals.utc_date_values)
         markup_ref = meta.at if meta else dateline.at if dateline else dateline_ref
-        markup = date_from_markup(signals, year_reference=markup_ref, now=now)
+        if not (meta and meta.time_known):  # else it comes first and needs no other's time
+            markup = date_from_markup(signals, year_reference=markup_ref, now=now)
     page_dates = [d for d in (meta, dateline, markup) if d is not None]
     year_ref = page_dates[0].at if page_dates else hint.at if hint else url_date
-    in_text = date_from_text(text, year_reference=year_ref, now=now)
+    in_text = None
+    if not (page_dates and page_dates[0].time_known):
+        # Read only where it can matter: a page date with its time of day is chosen as it is,
+        # and the text search reads the whole text (a tenth of the date work on most pages).
+        in_text = date_from_text(text, year_reference=year_ref, now=now)
     library = None
     first = page_dates[0] if page_dates else in_text
     if htmldate_result is None and htmldate_quick is not None and not (first and first.time_known):
