@@ -133,12 +133,11 @@ def furniture_lines(tree: HtmlElement) -> frozenset[str]:
     body = tree.find(".//body")
     total = len((body if body is not None else tree).text_content())
     found: set[str] = set()
-    inside: set[int] = set()
-    elements = list(tree.iter())  # keeps the proxies alive, so their ids stay valid
-    for element in elements:
-        if not isinstance(element.tag, str) or element.tag not in _BOX_TAGS:
-            continue
-        if id(element) in inside:  # a box inside a box already read (widgets in a sidebar)
+    # The elements of the boxes read: a box inside one (widgets in a sidebar) is not read again.
+    # The set keeps their objects alive, so lxml hands out the same ones below.
+    inside: set[HtmlElement] = set()
+    for element in tree.iter(*_BOX_TAGS):
+        if element in inside:
             continue
         names = f"{element.get('class') or ''} {element.get('id') or ''}".split()
         if not any(_FURNITURE_NAME.fullmatch(name) for name in names):
@@ -146,13 +145,12 @@ def furniture_lines(tree: HtmlElement) -> frozenset[str]:
         box_text = element.text_content()
         if len(box_text) >= _FURNITURE_SHARE * total:
             continue
+        parts = list(element.iter())
+        inside.update(parts)
         if not _MAYBE_DATE.search(box_text):
-            # No date-like digits anywhere in the box, so none in its parts (nor in its nested
-            # boxes, which are marked read).
-            inside.update(map(id, element.iter()))
+            # No date-like digits anywhere in the box, so none in its parts.
             continue
-        for inner in element.iter():
-            inside.add(id(inner))
+        for inner in parts:
             text = norm(inner.text_content()) if isinstance(inner.tag, str) else ""
             # Only dated lines: a box's dates are what would mislead, its other lines may be
             # shared with the article (a headline, a lead).
@@ -161,7 +159,7 @@ def furniture_lines(tree: HtmlElement) -> frozenset[str]:
     # A teaser box may quote the article's own lead: what the page also prints outside the
     # boxes is the article's.
     if found:
-        found -= {norm(p.text_content()) for p in elements if p.tag == "p" and id(p) not in inside}
+        found -= {norm(p.text_content()) for p in tree.iter("p") if p not in inside}
     return frozenset(found)
 
 
