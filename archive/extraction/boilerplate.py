@@ -16,6 +16,7 @@ __all__ = [
     "Rule",
     "byline_lines",
     "clean_text",
+    "cleaned_and_bylines",
     "matching_rule",
     "normalize_whitespace",
 ]
@@ -179,29 +180,37 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 def matching_rule(line: str) -> Rule | None:
     """The first rule that matches the whole (whitespace-collapsed) line, if any."""
-    line = _collapse(line)
+    return _first_rule(_collapse(line))
+
+
+def _first_rule(collapsed: str) -> Rule | None:
     for rule in RULES:
-        if rule.matches(line):
+        if rule.matches(collapsed):
             return rule
     return None
 
 
 def clean_text(text: str) -> str:
     """Drop boilerplate lines and return paragraphs separated by exactly one blank line."""
-    kept, _ = _split(text)
-    return "\n\n".join(kept)
+    return cleaned_and_bylines(text)[0]
 
 
 def byline_lines(text: str) -> list[str]:
     """The lines `clean_text` drops that describe the article itself ("Ditulis oleh Admin Rabu,
     09 Maret 2022", "Selasa, 10 Mei 2022 – Dibaca 12 kali"), and a lone timestamp above the
     first kept line, in order: the article's date is often only there."""
-    _, dropped = _split(text)
-    return [
+    return cleaned_and_bylines(text)[1]
+
+
+def cleaned_and_bylines(text: str) -> tuple[str, list[str]]:
+    """`clean_text` and `byline_lines` of one text, its lines read once."""
+    kept, dropped = _split(text)
+    bylines = [
         line
         for line, rule, before_text in dropped
         if rule.about_article or (rule.name == "timestamp" and before_text)
     ]
+    return "\n\n".join(kept), bylines
 
 
 def _split(text: str) -> tuple[list[str], list[tuple[str, Rule, bool]]]:
@@ -213,7 +222,7 @@ def _split(text: str) -> tuple[list[str], list[tuple[str, Rule, bool]]]:
     dropped: list[tuple[str, Rule, bool]] = []
     i = 0
     while i < len(lines):
-        rule = matching_rule(lines[i])
+        rule = _first_rule(lines[i])
         if rule is None:
             kept.append(lines[i])
             i += 1

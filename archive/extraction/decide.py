@@ -48,7 +48,7 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
-from archive.extraction.boilerplate import byline_lines, clean_text
+from archive.extraction.boilerplate import clean_text, cleaned_and_bylines
 from archive.extraction.dateparse import PublishedDate
 from archive.extraction.dates import find_published_date
 from archive.extraction.decode import read_page
@@ -143,7 +143,8 @@ def _extract(
     extracted = run_trafilatura(tree, url)
     raw_text = unboxed_text(extracted) if extracted else ""
     title = pick_title(signals, extracted, url)
-    text = without_title_lines(clean_text(raw_text), title, signals.furniture_lines)
+    cleaned, bylines = cleaned_and_bylines(raw_text)
+    text = without_title_lines(cleaned, title, signals.furniture_lines)
 
     why = listing_evidence(
         tree, signals, text, article_url_pattern=article_url_pattern, min_text_chars=min_text_chars
@@ -155,7 +156,7 @@ def _extract(
     published = find_published_date(
         signals,
         url,
-        "\n\n".join([*byline_lines(raw_text), text]),
+        "\n\n".join([*bylines, text]),
         hinted=hinted_published_at,
         htmldate_quick=extracted.date_search if extracted else None,
         htmldate_search=lambda: library_date(tree),

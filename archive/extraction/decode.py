@@ -121,10 +121,9 @@ _STRIPPED_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7
 def _clean_bytes(body: bytes) -> bool:
     """Whether UTF-8 `body` holds none of `_STRIPPED`'s characters (U+FFFE/U+FFFF are
     EF BF BE/BF in UTF-8; the others are single bytes no multi-byte sequence contains)."""
-    return (
-        len(body.translate(None, _STRIPPED_BYTES)) == len(body)
-        and b"\xef\xbf\xbe" not in body
-        and b"\xef\xbf\xbf" not in body
+    return len(body.translate(None, _STRIPPED_BYTES)) == len(body) and (
+        # A one-byte search is a memchr: most pages have no EF byte at all.
+        b"\xef" not in body or (b"\xef\xbf\xbe" not in body and b"\xef\xbf\xbf" not in body)
     )
 
 

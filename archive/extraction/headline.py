@@ -4,8 +4,11 @@ furniture (sidebars, "Terpopuler" and related boxes) whose dates are never the a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import islice
 from urllib.parse import urljoin
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from archive.extraction.textnorm import norm, one_line
@@ -104,26 +107,45 @@ def own_h1s(tree: HtmlElement, url: str) -> list[HtmlElement]:
 
 
 def datelines(tree: HtmlElement, headline: HtmlElement) -> tuple[str, ...]:
-    # `elements` keeps every proxy alive, so lxml hands out the same objects below and their ids
-    # stay valid.
-    elements = [e for e in tree.iter() if isinstance(e.tag, str)]
-    inside = set(map(id, headline.iter()))
-    around = {id(a) for a in headline.iterancestors()}
-    position = next(i for i, element in enumerate(elements) if element is headline)
+    """The short dated texts in the windows of elements around the headline, in document order:
+    the one after it, then the one before it (nearest first). The headline's own descendants
+    and ancestors count in the windows but are not read."""
+    descendants = sum(1 for _ in headline.iterdescendants(etree.Element))
     after: list[str] = []
-    for element in elements[position + 1 : position + 1 + _DATELINE_WINDOW_AFTER]:
-        if id(element) in inside:
-            continue
+    for element in islice(_following(headline), max(0, _DATELINE_WINDOW_AFTER - descendants)):
         own = one_line(element.text)
         if len(own) > _BODY_TEXT_CHARS:
             break  # the body has begun
         if text := _dateline_text(element):
             after.append(text)
-    before: list[str] = []
-    for element in reversed(elements[max(0, position - _DATELINE_WINDOW_BEFORE) : position]):
-        if id(element) not in around and (text := _dateline_text(element)):
-            before.append(text)
+    ancestors = set(headline.iterancestors())  # alive, so lxml hands out these same objects
+    before = [
+        text
+        for element in islice(_preceding(headline), _DATELINE_WINDOW_BEFORE)
+        if element not in ancestors and (text := _dateline_text(element))
+    ]
     return tuple(dict.fromkeys([*after, *before]))
+
+
+def _following(element: HtmlElement) -> Iterator[HtmlElement]:
+    """The elements after `element` and its descendants, in document order, walked lazily (the
+    window is a few dozen elements of a page of thousands)."""
+    node: HtmlElement | None = element
+    while node is not None:
+        for sibling in node.itersiblings(etree.Element):
+            yield from sibling.iter(etree.Element)
+        node = node.getparent()
+
+
+def _preceding(element: HtmlElement) -> Iterator[HtmlElement]:
+    """The elements before `element` in document order, its ancestors among them, nearest
+    first."""
+    node = element
+    while (parent := node.getparent()) is not None:
+        for sibling in node.itersiblings(etree.Element, preceding=True):
+            yield from reversed(list(sibling.iter(etree.Element)))
+        yield parent
+        node = parent
 
 
 def furniture_lines(tree: HtmlElement) -> frozenset[str]:
