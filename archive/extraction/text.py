@@ -5,19 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from contextlib import suppress
-from contextvars import ContextVar
-from copy import copy, deepcopy
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import trafilatura
-import trafilatura.core as trafilatura_core
 from htmldate import find_date
 from lxml.html import HtmlElement
-from trafilatura.external import compare_extraction
-from trafilatura.htmlprocessing import convert_tags, tree_cleaning
-from trafilatura.main_extractor import extract_content
 from trafilatura.metadata import (
     META_URL,
     examine_meta,
@@ -29,6 +24,7 @@ from trafilatura.metadata import (
 from trafilatura.settings import Document
 
 from archive.extraction.author import find_author
+from archive.extraction.lean import lean_trafilatura
 
 __all__ = [
     "TRAFILATURA_OPTIONS",
@@ -92,83 +88,11 @@ def run_trafilatura(tree: HtmlElement, url: str) -> Extracted | None:
     )
 
 
-# trafilatura's fallback cascade (`compare_extraction`: readability, then jusText) rescues pages
-# its own extractor under-reads, and costs about a fifth of warta's extraction on every page (it
-# re-prunes and re-reads the raw tree with regex XPaths). On the 181 AEB pages it changed what
-# warta keeps on 6: five whose main text was under 250 characters, and an 878-character article
-# it made worse; on the 29 Indonesian pages, one whose main text was 100 characters. So a main
-# text at least this long skips it, unless it is structurally deficient (no paragraphs, or more
-# tables than paragraphs), where trafilatura takes readability's text whatever its length.
-# (trafilatura's `fast=True` is not the same: it also keeps teaser boxes, which cost a real
-# Indonesian page its precision.)
-RESCUE_BELOW_CHARS = 600
-
-_rescue_below: ContextVar[int | None] = ContextVar("warta_rescue_below", default=None)
-_prepare_tree = trafilatura_core._prepare_tree
-_extract_and_compare = trafilatura_core._extract_and_compare
-
-
-@dataclass(frozen=True, slots=True)
-class _DeferredBackup:
-    """The cleaned, unconverted tree the cascade reads, made only if the cascade runs.
-
-    trafilatura copies the cleaned tree before converting its tags, for the cascade alone; made
-    when needed from the same raw tree (which nothing changes in between) it is the same tree.
-    """
-
-    tree: HtmlElement
-    options: Any
-
-    def make(self) -> HtmlElement:
-        return tree_cleaning(copy(self.tree), self.options)
-
-
-def _lean_prepare_tree(tree: HtmlElement, options: Any, url: str | None) -> tuple[Any, Any]:
-    """trafilatura's `_prepare_tree`, its backup deferred while `run_trafilatura` runs."""
-    if _rescue_below.get() is None:
-        return _prepare_tree(tree, options, url)
-    cleaned = convert_tags(tree_cleaning(copy(tree), options), options, url)
-    return cleaned, _DeferredBackup(tree, options)
-
-
-def _gated_extract_and_compare(
-    cleaned_tree: HtmlElement, backup: Any, tree: HtmlElement, options: Any
-) -> tuple[Any, str]:
-    """trafilatura's main extractor, then its cascade unless the main text can be trusted.
-
-    Installed in trafilatura.core (which calls both by their module-global names) but engaged
-    only inside `run_trafilatura`: any other caller in the process (the benchmarks'
-    plain-trafilatura baseline) gets trafilatura's own behaviour. Skipping the cascade also
-    skips the two tree copies only it reads.
-    """
-    below = _rescue_below.get()
-    if below is None or not isinstance(backup, _DeferredBackup):
-        return _extract_and_compare(cleaned_tree, backup, tree, options)
-    body, text = extract_content(cleaned_tree, options)
-    if options.fast or (len(text) >= below and not _deficient(body)):
-        return body, text
-    return compare_extraction(backup.make(), copy(tree), body, text, options)
-
-
-def _deficient(body: Any) -> bool:
-    """trafilatura's own test for a structurally deficient extraction (`_prefer_readability`)."""
-    return not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(
-        body.findall(".//p")
-    )
-
-
-trafilatura_core._prepare_tree = _lean_prepare_tree
-trafilatura_core._extract_and_compare = _gated_extract_and_compare
-
-
 def _main_text(tree: HtmlElement, url: str) -> Document | None:
-    token = _rescue_below.set(RESCUE_BELOW_CHARS)
-    try:
+    with lean_trafilatura(tree):
         document = trafilatura.bare_extraction(
             tree, url=url, with_metadata=False, **TRAFILATURA_OPTIONS
         )
-    finally:
-        _rescue_below.reset(token)
     return None if document is None or isinstance(document, dict) else document
 
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import trafilatura
-import trafilatura.core as trafilatura_core
-import trafilatura.settings
 from lxml.html import fromstring, tostring
 from trafilatura.metadata import extract_metadata
 
-import archive.extraction.text as text_module
 from archive.extraction import extract_body_text
 from archive.extraction.decode import read_page
 from archive.extraction.text import _metadata, unwrap_layout_tables
@@ -62,72 +58,3 @@ def test_metadata_pass_reads_what_trafilatura_extract_metadata_reads() -> None:
         theirs = extract_metadata(tree, case.url, params)
         fields = ("title", "author", "description", "sitename", "date", "url")
         assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
-
-
-
-def _long_article(paragraphs: int) -> str:
-    sentence = (
-        "Penyuluh keluarga berencana di Kabupaten Banyuasin mendampingi keluarga berisiko "
-        "stunting setiap pekan, mencatat berat dan tinggi badan anak di posyandu desa. "
-    )
-    # Numbered: trafilatura drops a paragraph that repeats one it has already kept.
-    return "".join(f"<p>Laporan {n}. {sentence * 3}</p>" for n in range(paragraphs))
-
-
-def _engaged() -> object:
-    return text_module._rescue_below.set(text_module.RESCUE_BELOW_CHARS)
-
-
-def _prepared(page: str, options: trafilatura.settings.Extractor) -> tuple[object, object]:
-    return trafilatura_core._prepare_tree(fromstring(page), options, None)
-
-
-def test_the_fallback_cascade_runs_only_for_a_short_or_deficient_main_text() -> None:
-    # A main text of several paragraphs is kept as it is: readability never runs, so its
-    # different reading of the raw tree (the whole page here) cannot replace it.
-    options = trafilatura.settings.Extractor(precision=True)
-    raw = fromstring(f"<html><body><div>{'menu ' * 2000}</div>{_long_article(4)}</body></html>")
-    token = _engaged()
-    try:
-        cleaned, backup = _prepared(f"<html><body>{_long_article(4)}</body></html>", options)
-        _, text = trafilatura_core._extract_and_compare(cleaned, backup, raw, options)
-        # The same text without paragraphs is deficient: trafilatura's cascade decides.
-        words = fromstring(_long_article(4)).text_content()
-        cleaned, backup = _prepared(f"<html><body><div>{words}</div></body></html>", options)
-        _, rescued_text = trafilatura_core._extract_and_compare(cleaned, backup, raw, options)
-    finally:
-        text_module._rescue_below.reset(token)
-    assert "Banyuasin" in text and "menu" not in text
-    assert "menu menu" in rescued_text and len(rescued_text) > len(text)
-
-
-def test_outside_warta_trafilatura_keeps_its_own_cascade() -> None:
-    # The benchmarks time plain trafilatura in the same process as warta's extractor: there,
-    # readability's much longer reading still replaces a main text of a few paragraphs.
-    options = trafilatura.settings.Extractor(precision=True)
-    page = f"<html><body>{_long_article(3)}</body></html>"
-    raw = fromstring(f"<html><body><article>{_long_article(12)}</article></body></html>")
-    cleaned, backup = _prepared(page, options)
-    assert not isinstance(backup, text_module._DeferredBackup)
-    _, longer = trafilatura_core._extract_and_compare(cleaned, backup, raw, options)
-    token = _engaged()
-    try:
-        cleaned, backup = _prepared(page, options)
-        _, kept = trafilatura_core._extract_and_compare(cleaned, backup, raw, options)
-    finally:
-        text_module._rescue_below.reset(token)
-    assert len(longer) > 2 * len(kept) > 0
-
-
-def test_the_deferred_backup_is_the_tree_trafilatura_would_have_copied() -> None:
-    options = trafilatura.settings.Extractor(precision=True, tables=True, comments=False)
-    for case in CASES:
-        tree = read_page(fixture(case.file), None)
-        assert not isinstance(tree, type(None))
-        _, eager = trafilatura_core._prepare_tree(tree, options, case.url)
-        token = _engaged()
-        try:
-            _, deferred = trafilatura_core._prepare_tree(tree, options, case.url)
-        finally:
-            text_module._rescue_below.reset(token)
-        assert tostring(deferred.make()) == tostring(eager)
