@@ -16,6 +16,7 @@ from crawler.middlewares import HeadMetaRefreshMiddleware
 
 REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages" / "aeb" / "html"
 URL = "http://127.0.0.1:8000/berita/satu"
+UTF8 = {"Content-Type": "text/html; charset=utf-8"}
 FILLER = "<p>" + "Isi berita tentang posyandu dan stunting. " * 40 + "</p>\n"
 
 
@@ -65,10 +66,10 @@ def test_redirects_and_leaves_the_body_undecoded(
     pair: tuple[MetaRefreshMiddleware, HeadMetaRefreshMiddleware],
 ) -> None:
     _scrapy_mw, head_mw = pair
-    response = HtmlResponse(URL, body=PAGES["refresh"], headers={"Content-Type": "text/html; charset=utf-8"})
+    response = HtmlResponse(URL, body=PAGES["refresh"], headers=UTF8)
     result = head_mw.process_response(Request(URL), response)
     assert isinstance(result, Request) and result.url == "http://127.0.0.1:8000/berita/dua"
-    plain = HtmlResponse(URL, body=PAGES["none"], headers={"Content-Type": "text/html; charset=utf-8"})
+    plain = HtmlResponse(URL, body=PAGES["none"], headers=UTF8)
     assert head_mw.process_response(Request(URL), plain) is plain
     assert plain._cached_ubody is None  # the whole page was never decoded
     # Not HTML, or a HEAD request: untouched, as by Scrapy's.
