@@ -167,6 +167,7 @@ class IdentifyPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats: StatsCollector = crawler.stats  # type: ignore[assignment]
+        self._hosts: tuple[Any, list[str]] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -178,12 +179,18 @@ class IdentifyPipeline:
         with timed(self.stats, "identify"):
             return self._identify(item)
 
+    def _site_hosts(self, entry: Any) -> list[str]:
+        # Port-pinned like the registry: on one host, another port is another site. Worked out
+        # once per registry entry, not per page.
+        if self._hosts is None or self._hosts[0] is not entry:
+            self._hosts = (entry, hosts_for_site(entry.home_url, entry.allowed_domains))
+        return self._hosts[1]
+
     def _identify(self, item: PageItem) -> PageItem:
         entry = _site_entry(self.crawler)
         record = item["article"]
         strip = entry.strip_query_params
-        # Port-pinned like the registry: on one host, another port is another site.
-        hosts = hosts_for_site(entry.home_url, entry.allowed_domains)
+        hosts = self._site_hosts(entry)
         declared = declared_canonical(
             item["url"], record.declared_canonical_url, site_hosts=hosts, strip_params=strip
         )

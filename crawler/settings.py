@@ -175,6 +175,9 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.RememberedRobotsTxtMiddleware": 100,
+    # Scrapy's order (DOWNLOADER_MIDDLEWARES_BASE), reading only the page's head.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
 }
 
 # --- pipeline: spider → item → extract → identify/dedup → tag → store -----------------------------

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -9,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.extraction import ArticleRecord
-from archive.identity.fingerprint import text_hash
+from archive.identity.fingerprint import normalise_text, text_hash
 from archive.identity.neardup import NearDuplicateIndex, signature
 from archive.store.db import make_engine, session_factory
 from archive.store.models import Article, ArticleRevision, ArticleTag, ArticleUrl
@@ -354,3 +356,18 @@ def test_a_copy_migrated_from_a_syndication_url_takes_its_own_page_when_fetched(
         assert row is not None and row.title == "Salinan"
         assert row.published_date == date(2024, 5, 29) and len(row.revisions) == 1
     assert store.save(replace(fetched, fetched_at=T0 + timedelta(days=1))).outcome == "unchanged"
+
+
+@pytest.mark.parametrize("text", [
+    "“Stunting” turun 1,5%… di Kota_Baru — kata Bupati.\u00a0Café ½ STRAßE",
+    "Kampung KB: 10 ibu-ibu\u200b, ١٢٣ dan ２０２４!\n\n\tSelesai_",
+    "plain ascii, with: punctuation_and   spaces ",
+    "",
+    "—…“”",
+    "lone \ud800 surrogate",
+])
+def test_text_fingerprint_is_the_casefolded_word_runs(text: str) -> None:
+    # The stored text_hash values depend on this form: letter-and-digit runs of the NFKC,
+    # casefolded text, joined by single spaces.
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text).casefold())
+    assert normalise_text(text) == " ".join(words)

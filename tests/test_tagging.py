@@ -300,6 +300,51 @@ exclusions = ["Hotel Kencana"]
     assert [m.tag for m in t.tag("", "Kereta Kencana")] == ["kencana"]
 
 
+def test_scanner_guard_keeps_patterns_of_every_shape() -> None:
+    # The scanner only looks past word boundaries whose next character can begin a source: the
+    # guard must admit digits, grouped alternatives, optional leading words and classes.
+    tax = parse_taxonomy(
+        r"""
+[tags.kb]
+description = "Family planning, written every way."
+terms = ["keluarga berencana"]
+patterns = [
+    { term = "KB count", regex = '\d+ akseptor' },
+    { term = "Kampung KB", regex = '(?:kampung|desa) kb' },
+    { term = "Super KB", regex = '(?:super )?pil kb' },
+    { term = "Vasektomi", regex = '[vw]asektomi' },
+]
+"""
+    )
+    t = Tagger(tax)
+    guard = re.match(r"\\b\(\?=\[([^\]]*)\]\)", t._scanner.pattern)
+    assert guard is not None and guard.group(1) == r"\ddkpsvw"
+    for text, term in [
+        ("Ada 120 akseptor baru", "KB count"),
+        ("Desa KB Sukamaju", "Kampung KB"),
+        ("Peserta super pil KB", "Super KB"),
+        ("Pil KB gratis", "Super KB"),
+        ("Layanan wasektomi", "Vasektomi"),
+        ("Program keluarga berencana", "keluarga berencana"),
+    ]:
+        assert [m.matched_terms for m in t.tag("", text)] == [[term]], text
+    assert t.tag("", "akseptor pil tanpa kb") == []
+
+
+def test_scanner_without_guard_when_a_first_character_is_unknown() -> None:
+    tax = parse_taxonomy(
+        r"""
+[tags.x]
+description = "A source whose first character the guard cannot name."
+terms = ["posyandu"]
+patterns = [{ term = "Not-a kencana", regex = '[^a]encana' }]
+"""
+    )
+    t = Tagger(tax)
+    assert t._scanner.pattern.startswith(r"\b(?=(?:")
+    assert [m.tag for m in t.tag("", "Kereta Kencana di posyandu")] == ["x"]
+
+
 # --- evaluation set ------------------------------------------------------------------------------
 
 

@@ -490,7 +490,9 @@ class NearDuplicateIndex:
         if self._sql.delete_minhash.run(conn, {"id": article_id}).first() is not None:
             self._sql.delete_buckets.run(conn, {"id": article_id})
 
-    def assign_cluster(self, session: Session, article_id: int, sig: Signature) -> int:
+    def assign_cluster(
+        self, session: Session, article_id: int, sig: Signature, *, new_article: bool = False
+    ) -> int:
         """Index the article and put it in its story cluster; returns the cluster id.
 
         The article joins the cluster of its near-duplicates, merging theirs (and its own, when
@@ -500,11 +502,21 @@ class NearDuplicateIndex:
         edited article is still the same story. `rebuild` recomputes clusters from scratch.
 
         Pending ORM changes are flushed first (the article row must exist), and loaded Article
-        objects are kept in step with the cluster ids written."""
-        return self._assign(session, article_id, sig, keep_current=True)
+        objects are kept in step with the cluster ids written.
+
+        `new_article`: the caller inserted the article's row in this transaction (so it has no
+        index entry and no cluster, and on SQLite the write lock is already held): the removal
+        and the cluster lookup are skipped, two statements of the store's hot path."""
+        return self._assign(session, article_id, sig, keep_current=True, new_article=new_article)
 
     def _assign(
-        self, session: Session, article_id: int, sig: Signature, *, keep_current: bool
+        self,
+        session: Session,
+        article_id: int,
+        sig: Signature,
+        *,
+        keep_current: bool,
+        new_article: bool = False,
     ) -> int:
         self._check(sig)
         session.flush()
@@ -515,11 +527,14 @@ class NearDuplicateIndex:
         # for it (busy timeout) only when this transaction has not read yet; from then on the
         # lookup below sees every committed article, and nobody commits another until this
         # transaction ends. Removing a previous entry is that write (a DELETE takes the lock
-        # even when, as for a new article, it deletes nothing).
-        self._remove(conn, article_id)
-        state = self._sql.cluster_of.run(conn, {"id": article_id}).one_or_none()
-        if state is None:
-            raise LookupError(f"article {article_id} is not in the archive")
+        # even when it deletes nothing); for a `new_article` its own INSERT already was.
+        if new_article:
+            state: Any = (None,)
+        else:
+            self._remove(conn, article_id)
+            state = self._sql.cluster_of.run(conn, {"id": article_id}).one_or_none()
+            if state is None:
+                raise LookupError(f"article {article_id} is not in the archive")
         # A rebuild ignores the old cluster: only the articles already re-indexed count.
         current = state[0] if keep_current else None
         matches: list[Match] = []

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Collection, Iterable
+from functools import lru_cache
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -96,6 +97,14 @@ def normalise_url(url: str, *, strip_params: Iterable[str] = ()) -> str:
     `strip_params`: the site's own parameter names to drop (registry `strip_query_params`);
     ``name*`` drops every parameter starting with ``name``. Raises ValueError for a URL that is
     not absolute http(s)."""
+    return _normalise_url(url, tuple(strip_params))
+
+
+# A crawl normalises each page's URL five or six times (the spider's bookkeeping, identity's
+# canonical and aliases, the store's key): remembering the last few thousand answers saves
+# those repeats (w3lib's canonicalize_url is most of it), 0.1 ms a page. The function is pure.
+@lru_cache(maxsize=8192)
+def _normalise_url(url: str, strip_params: tuple[str, ...]) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:

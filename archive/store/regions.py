@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from archive.store.models import Article, ArticleRegion, Regency
 from archive.tagging.gazetteer import Gazetteer, regency_rows
 
+# Built once, like the store's statements (archive/store/writer.py): its cache key is memoised.
+INSERT_REGIONS = insert(ArticleRegion.__table__)
+
 
 class RegionResult(Protocol):
     region_code: str
@@ -32,7 +35,7 @@ def replace_regions(
     session.execute(delete(ArticleRegion).where(ArticleRegion.article_id == article_id))
     if rows := region_values(article_id, regions, version):
         # A Core insert: the rows are written, never read back as objects.
-        session.connection().execute(insert(ArticleRegion.__table__), rows)
+        session.connection().execute(INSERT_REGIONS, rows)
     session.execute(
         update(Article).where(Article.id == article_id).values(gazetteer_version=version)
     )

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select, update
+from isal import igzip
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,13 +29,12 @@ from archive.identity.urlnorm import is_view_variant
 from archive.store.db import serialise, transaction
 from archive.store.models import (
     Article,
-    ArticleRegion,
     ArticleRevision,
     ArticleTag,
     ArticleUrl,
     Site,
 )
-from archive.store.regions import RegionResult, region_values, replace_regions
+from archive.store.regions import INSERT_REGIONS, RegionResult, region_values, replace_regions
 
 # The hot path (a new article) writes with Core statements on the session's connection: the
 # ORM's unit of work (objects, flushes, identity map) cost more than the SQL itself, 14 ms an
@@ -43,6 +43,20 @@ _ARTICLES = Article.__table__
 _URLS = ArticleUrl.__table__
 _REVISIONS = ArticleRevision.__table__
 _TAGS = ArticleTag.__table__
+# Built once: a statement made per call (`insert(t).values(...)`, a fresh `in_()` list) costs
+# SQLAlchemy its argument coercion and a new cache key each time, ~1 ms a new article
+# (bench/throughput_bench.py pages); a module-level statement's key is computed once and its
+# compiled form comes from the cache. Values go in as execute() parameters.
+_INSERT_ARTICLE = insert(_ARTICLES)
+_INSERT_URLS = insert(_URLS)
+_INSERT_REVISION = insert(_REVISIONS)
+_INSERT_TAGS = insert(_TAGS)
+_KNOWN_URL_IDS = select(_URLS.c.id).where(_URLS.c.url.in_(bindparam("urls", expanding=True)))
+_SAME_TEXT = (
+    select(_ARTICLES.c.id, _ARTICLES.c.site_id)
+    .where(_ARTICLES.c.text_hash == bindparam("text_hash"))
+    .order_by(_ARTICLES.c.id)
+)
 
 
 class TagResult(Protocol):
@@ -55,7 +69,9 @@ class TagResult(Protocol):
 
 
 class ClusterIndex(Protocol):
-    def assign_cluster(self, session: Session, article_id: int, sig: Any) -> int | None: ...
+    def assign_cluster(
+        self, session: Session, article_id: int, sig: Any, *, new_article: bool = False
+    ) -> int | None: ...
 
 
 @dataclass(slots=True)
@@ -158,7 +174,7 @@ class ArchiveStore:
             serialise(session, f"text:{page.text_hash}")
             conn = session.connection()
             urls = _unique([page.canonical_url, *page.alias_urls])
-            known_ids = conn.execute(select(_URLS.c.id).where(_URLS.c.url.in_(urls))).scalars()
+            known_ids = conn.execute(_KNOWN_URL_IDS, {"urls": urls}).scalars()
             if known_ids := list(known_ids):
                 # Objects only now: a re-fetch edits what it finds.
                 known = session.scalars(
@@ -168,11 +184,7 @@ class ArchiveStore:
                 return self._refetch(session, article, page, site_id, urls, known)
             # Every article with this text: the same text at a new URL of the same site is that
             # article's alias; on another site it is that outlet's own article, a copy.
-            same_text = conn.execute(
-                select(_ARTICLES.c.id, _ARTICLES.c.site_id)
-                .where(_ARTICLES.c.text_hash == page.text_hash)
-                .order_by(_ARTICLES.c.id)
-            ).all()
+            same_text = conn.execute(_SAME_TEXT, {"text_hash": page.text_hash}).all()
             twin_id = next((row.id for row in same_text if row.site_id == site_id), None)
             if twin_id is not None:
                 twin = session.get_one(Article, twin_id)
@@ -195,35 +207,40 @@ class ArchiveStore:
         if page.regions is not None:
             versions["gazetteer_version"] = page.gazetteer_version or ""
         article_id: int = conn.execute(
-            insert(_ARTICLES).values(
-                site_id=site_id,
-                canonical_url=page.canonical_url,
-                first_fetched_at=page.fetched_at,
-                last_fetched_at=page.fetched_at,
-                last_changed_at=page.fetched_at,
+            _INSERT_ARTICLE,
+            {
+                "site_id": site_id,
+                "canonical_url": page.canonical_url,
+                "first_fetched_at": page.fetched_at,
+                "last_fetched_at": page.fetched_at,
+                "last_changed_at": page.fetched_at,
                 **_article_fields(page.record, page.text_hash),
                 **versions,
-            )
+            },
         ).inserted_primary_key[0]
         conn.execute(
-            insert(_URLS),
+            _INSERT_URLS,
             [
                 _url_values(article_id, site_id, url, page, "canonical" if n == 0 else "alias")
                 for n, url in enumerate(urls)
             ],
         )
-        conn.execute(insert(_REVISIONS).values(_revision_values(article_id, page)))
+        conn.execute(_INSERT_REVISION, _revision_values(article_id, page))
         if page.tags:
             rows = tag_values(article_id, page.tags, versions["taxonomy_version"])
-            conn.execute(insert(_TAGS), rows)
+            conn.execute(_INSERT_TAGS, rows)
         if page.regions:
             conn.execute(
-                insert(ArticleRegion.__table__),
+                INSERT_REGIONS,
                 region_values(article_id, page.regions, versions["gazetteer_version"]),
             )
         cluster_id = None
         if self._cluster_index is not None and page.signature is not None:
-            cluster_id = self._cluster_index.assign_cluster(session, article_id, page.signature)
+            # new_article: the row was inserted just now, so it has no index entry to remove
+            # and no cluster yet: two statements fewer.
+            cluster_id = self._cluster_index.assign_cluster(
+                session, article_id, page.signature, new_article=True
+            )
         # With no other article of this text (looked up under this transaction's lock) the new
         # one is its own original and there is nothing to relink.
         original = relink_copies(session, page.text_hash) if copies else article_id
@@ -310,7 +327,7 @@ def replace_tags(
     """Make `tags` the article's tags, produced by taxonomy `version`."""
     session.execute(delete(ArticleTag).where(ArticleTag.article_id == article_id))
     if rows := tag_values(article_id, tags, version):
-        session.connection().execute(insert(_TAGS), rows)
+        session.connection().execute(_INSERT_TAGS, rows)
     session.execute(
         update(Article).where(Article.id == article_id).values(taxonomy_version=version)
     )
@@ -408,7 +425,7 @@ def _record_urls(
     if added:
         session.flush()  # an ORM change to the article must not follow its URL rows
         session.connection().execute(
-            insert(_URLS), [_url_values(article_id, site_id, url, page, kind) for url in added]
+            _INSERT_URLS, [_url_values(article_id, site_id, url, page, kind) for url in added]
         )
     return added
 
@@ -431,10 +448,11 @@ def _unique(urls: Iterable[str]) -> list[str]:
 
 
 def compress_html(raw: bytes) -> bytes:
-    # mtime=0 keeps the bytes reproducible: the same page compresses to the same blob. Level 3:
-    # on the real pages of bench/throughput_bench.py it costs half of level 6's CPU (3.8 vs
-    # 7.9 ms a page, the store's largest single cost) for blobs 12% larger.
-    return gzip.compress(raw, compresslevel=3, mtime=0)
+    # mtime=0 keeps the bytes reproducible: the same page compresses to the same blob. Gzip by
+    # ISA-L (isal), whose level 3 makes blobs no larger than zlib's level 3 (22.9% vs 23.1% of
+    # the raw page on the pages of bench/throughput_bench.py) in under half its CPU (0.57 vs
+    # 1.4 ms a page, the store's largest single cost); any gzip reader reads them.
+    return igzip.compress(raw, compresslevel=3, mtime=0)
 
 
 def decompress_html(blob: bytes) -> bytes:

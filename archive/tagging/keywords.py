@@ -27,7 +27,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import islice
-from typing import Literal
+
+# The regex parser of the standard library (re._parser, a stable name since Python 3.11): the
+# scanner's first-character guard is read off the parsed sources, so it is right by construction.
+from re import _constants as _sre
+from re import _parser as _sre_parse
+from typing import Any, Literal
 
 from archive.tagging.taxonomy import (
     ContextRule,
@@ -141,9 +146,13 @@ class Tagger:
                 sources[src] = None
             suffixes.update(tag.suffixes)
         # Zero-width, so the scan stops at every start position, overlapping or not. Exclusions are
-        # in it too: one pass finds where every term and every exclusion starts.
+        # in it too: one pass finds where every term and every exclusion starts. The class of
+        # possible first characters turns most word boundaries away before the alternation is
+        # tried there (a third of the scan on the bench pages).
+        first = _first_chars(list(sources))
+        guard = f"(?=[{first}])" if first else ""
         self._scanner = re.compile(
-            rf"\b(?=(?:{_alternation(list(sources))}){_suffix_regex(tuple(suffixes))}\b)"
+            rf"\b{guard}(?=(?:{_alternation(list(sources))}){_suffix_regex(tuple(suffixes))}\b)"
         )
 
     @staticmethod
@@ -261,6 +270,75 @@ def _entry_sources(tag: TagDef) -> list[str]:
 
 def _exclusion_sources(tag: TagDef) -> list[str]:
     return [literal_regex(x) for x in tag.exclusions] + list(tag.exclusion_patterns)
+
+
+# Class escapes a first character may be written with, by the parser's category code.
+_CATEGORY_CLASS = {
+    _sre.CATEGORY_DIGIT: r"\d",
+    _sre.CATEGORY_WORD: r"\w",
+    _sre.CATEGORY_SPACE: r"\s",
+}
+
+
+def _first_chars(sources: list[str]) -> str | None:
+    """A regex character class body holding every character a match of any of `sources` can
+    begin with, or None when one of them is not simple enough to tell (then no guard)."""
+    pieces: set[str] = set()
+    for src in sources:
+        found = _first_of(_sre_parse.parse(src).data)
+        if found is None or found[1]:
+            return None  # unknown, or the source can match the empty string
+        pieces |= found[0]
+    return "".join(sorted(pieces))
+
+
+def _first_of(items: Any) -> tuple[set[str], bool] | None:
+    """(class pieces of the first character, whether the sequence can match empty) of a parsed
+    regex sequence; None when some construct is not understood."""
+    out: set[str] = set()
+    for op, av in items:
+        if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+            continue  # zero-width: the next item gives the first character
+        if op is _sre.LITERAL:
+            out.add(re.escape(chr(av)))
+            return out, False
+        if op is _sre.IN:
+            for kind, value in av:
+                if kind is _sre.LITERAL:
+                    out.add(re.escape(chr(value)))
+                elif kind is _sre.RANGE:
+                    out.add(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+                elif kind is _sre.CATEGORY and value in _CATEGORY_CLASS:
+                    out.add(_CATEGORY_CLASS[value])
+                else:
+                    return None  # a negated class, a category without an escape
+            return out, False
+        if op is _sre.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if add_flags or del_flags:
+                return None  # (?i:…) and friends change what a character matches
+            found = _first_of(sub.data)
+        elif op is _sre.BRANCH:
+            found = (set(), False)
+            for alternative in av[1]:
+                one = _first_of(alternative.data)
+                if one is None:
+                    return None
+                found = (found[0] | one[0], found[1] or one[1])
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            low, _high, sub = av
+            one = _first_of(sub.data)
+            if one is None:
+                return None
+            found = (one[0], one[1] or low == 0)
+        else:
+            return None
+        if found is None:
+            return None
+        out |= found[0]
+        if not found[1]:
+            return out, False
+    return out, True
 
 
 def _compile_context(rule: ContextRule, suffix: str) -> _Context:
