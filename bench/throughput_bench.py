@@ -207,11 +207,15 @@ def crawl(site: PerfSite, workdir: Path, workers: int, repo: Path = REPO_ROOT) -
         argv += ["-s", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}
     started = time.monotonic()
+    # This process serves the site: its CPU during the crawl is the fixture server's (plus the
+    # sampler's), taken from the same two cores the crawl runs on.
+    server_cpu = time.process_time()
     proc = subprocess.Popen(argv, cwd=repo, env=env, stderr=subprocess.PIPE, text=True)
     sampler = Sampler(proc.pid)
     sampler.start()
     _, stderr = proc.communicate()
     elapsed = time.monotonic() - started
+    server_cpu = time.process_time() - server_cpu
     sampler.done.set()
     sampler.join()
     if proc.returncode != 0:
@@ -228,6 +232,7 @@ def crawl(site: PerfSite, workdir: Path, workers: int, repo: Path = REPO_ROOT) -
         "stored": stored, "elapsed": elapsed, "run_seconds": run_seconds, "stats": stats,
         "peak_total": sampler.peak_total, "peak_main": sampler.peak_main,
         "main_cpu": main_cpu, "worker_cpu": sum(sampler.cpu.values()) - main_cpu,
+        "server_cpu": server_cpu,
         "pages": int(stats.get("warta/extracted", 0) + stats.get("warta/rejected", 0)),
     }
 
@@ -284,7 +289,7 @@ def main() -> None:
           f"({result['peak_main'] / 2**20:.0f} MB the crawl process)")
     print(f"CPU: crawl process {result['main_cpu']:.1f} s "
           f"({result['main_cpu'] / result['run_seconds']:.0%} of a core), "  # type: ignore[operator]
-          f"workers {result['worker_cpu']:.1f} s")
+          f"workers {result['worker_cpu']:.1f} s, fixture server {result['server_cpu']:.1f} s")
     print("time by stage (crawl stats, seconds summed over pages):")
     for key in ("extract_cpu", "extract_wait", "identify", "tag", "store"):
         value = stats.get(f"warta/time/{key}")
