@@ -215,17 +215,20 @@ def _decode(body: bytes, encoding: str) -> str:
 def _clean_decode(body: bytes, encoding: str) -> tuple[str, str | None] | None:
     """The text and `encoding` if the bytes are valid in it (a character cut off at the end
     allowed, then decoded as a replacement character), else None."""
-    try:
-        return body.decode(encoding), encoding
-    except LookupError:
-        return None
-    except UnicodeError:  # utf-16 raises UnicodeError itself
-        pass
+    # One decode does for most encodings; UTF-16/32 without a BOM (none is left here) must go
+    # through the incremental decoder, which refuses them where a plain decode guesses an order.
+    if not encoding.startswith(("utf-16", "utf-32")):
+        try:
+            return body.decode(encoding), encoding
+        except LookupError:
+            return None
+        except UnicodeError:
+            pass
     try:
         codecs.getincrementaldecoder(encoding)("strict").decode(body, final=False)
-    except (UnicodeError, LookupError):
+    except (UnicodeError, LookupError):  # utf-16 raises UnicodeError itself
         return None
-    # Valid but for a cut-off last character: not all of it decoded cleanly.
+    # Valid, perhaps but for a cut-off last character: the fast path in read_page is not taken.
     return _decode(body, encoding), None
 
 

@@ -38,6 +38,12 @@ def test_decode_prefers_a_clean_decode_over_a_wrong_declaration() -> None:
     assert "Café – ok" in decode_html(body.encode("utf-8"), "iso-8859-1")
     # A UTF-8 page cut off in the middle of a character still decodes as UTF-8.
     assert "Café – ok" in decode_html(body.encode("utf-8")[:-3] + "é".encode()[:1])
+    # UTF-8 declared as UTF-16, in the header or the page, of an even length that a plain
+    # UTF-16 decode would accept as garbage.
+    utf16 = body.replace("utf-8", "utf-16").encode("utf-8")
+    for page in (utf16, utf16 + b" "):
+        assert "Café – ok" in decode_html(page[: len(page) // 2 * 2], "utf-16")
+        assert "Café – ok" in decode_html(page[: len(page) // 2 * 2])
 
 
 @pytest.mark.parametrize(
