@@ -89,7 +89,7 @@ def find_published_date(
     in_text = None
     if not (page_dates and page_dates[0].time_known):
         # Read only where it can matter: a page date with its time of day is chosen as it is,
-        # and the text search reads the whole text (a tenth of the date work on most pages).
+        # and the text search reads the whole text.
         in_text = date_from_text(text, year_reference=year_ref, now=now)
     library = None
     first = page_dates[0] if page_dates else in_text

