@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lxml.html import fromstring
+from lxml.html import HtmlElement, fromstring
 from trafilatura.metadata import extract_author
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
@@ -30,10 +30,14 @@ BYLINES = [
 ]
 
 
+def _article_page(markup: str) -> HtmlElement:
+    return fromstring(f"<html><body><article><h1>Judul</h1>{markup}<p>Isi.</p></article>"
+                      "</body></html>")
+
+
 @pytest.mark.parametrize("byline", BYLINES)
 def test_bylines_with_discarded_parts(byline: str) -> None:
-    tree = fromstring(f"<html><body><article><h1>Judul</h1>{byline}<p>Isi.</p></article>"
-                      "</body></html>")
+    tree = _article_page(byline)
     assert find_author(tree) == extract_author(tree)
 
 
@@ -98,6 +102,5 @@ CONDITIONS = [
 
 @pytest.mark.parametrize("markup", CONDITIONS)
 def test_each_condition_as_trafilatura(markup: str) -> None:
-    tree = fromstring(f"<html><body><article><h1>Judul</h1>{markup}<p>Isi.</p></article>"
-                      "</body></html>")
+    tree = _article_page(markup)
     assert find_author(tree) == extract_author(tree) is not None
